@@ -1,0 +1,52 @@
+"""What a source hands to normalization: upstream fields, as found, unparsed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RawImage:
+    """An image as a source describes it; any field may be missing."""
+
+    url: str
+    type: str | None = None
+    width: str | None = None
+    height: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    """One upstream item: strings as the source gave them, nothing normalized yet.
+
+    Dates stay text (with their original zone or abbreviation) because only the
+    source's configured timezone can resolve a naive or abbreviated time.
+    """
+
+    source_id: str
+    upstream_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+    title_is_html: bool = True
+    summary: str | None = None
+    content: str | None = None
+    content_base: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    section: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    images: tuple[RawImage, ...] = ()
+    language: str | None = None
+    status: str | None = None
+    base_url: str | None = None
+
+    def content_hash(self) -> str:
+        """Hash of the raw upstream fields: changes on a real edit, never on a re-poll."""
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
