@@ -1,0 +1,65 @@
+"""Identity keys and the permanent id and guid minted from them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from functools import lru_cache
+
+from sources.normalize.urls import canonical_url, host_of, is_web_url
+from sources.raw import RawItem
+from sources.spec import SourceSpec
+
+ID_HEX = 24
+
+
+@lru_cache(maxsize=128)
+def _id_pattern(pattern: str) -> re.Pattern[str] | None:
+    """Compile a source's id_pattern once; None when it is not a valid regex."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def article_url(raw: RawItem, source: SourceSpec) -> str | None:
+    """The item's canonical web URL, resolved against its base; None when it has none."""
+    base = raw.base_url or source.url
+    for candidate in (raw.url, raw.upstream_id):
+        if not candidate:
+            continue
+        try:
+            url = canonical_url(candidate, base if candidate is raw.url else None)
+        except ValueError:
+            continue
+        if is_web_url(url):
+            return url
+    return None
+
+
+def identity_keys(raw: RawItem, source: SourceSpec) -> tuple[str, ...]:
+    """Keys that identify the item, strongest first: upstream id, canonical URL, stable id."""
+    keys: list[str] = []
+    upstream = (raw.upstream_id or "").strip()
+    if upstream:
+        keys.append(f"up:{source.id}:{upstream}")
+    url = article_url(raw, source)
+    if url:
+        # Scheme-less, so http:// and https:// copies of a page are one article.
+        keys.append("url:" + url.split(":", 1)[1])
+        pattern = _id_pattern(source.id_pattern) if source.id_pattern else None
+        match = pattern.search(url) if pattern else None
+        if match and match.groups() and match.group(1):
+            keys.append(f"sid:{host_of(url)}:{match.group(1)}")
+    return tuple(keys)
+
+
+def mint_id(key: str) -> str:
+    """The article id: the first 24 hex digits of SHA-256 of its strongest identity key."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:ID_HEX]
+
+
+def mint_guid(authority: str, article_id: str, published: datetime) -> str:
+    """A tag: URI (RFC 4151) that never changes once minted."""
+    return f"tag:{authority},{published.year}:article/{article_id}"
