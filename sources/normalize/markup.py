@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -134,9 +134,11 @@ def _absolute(base_url: str, value: str) -> str | None:
     """value resolved against base_url when it is a web or mailto URL; cached, as pages repeat."""
     try:
         url = urljoin(base_url, value)
+        scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return None
-    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if not scheme and not base_url:
+        return url  # nothing to resolve against: relative stays relative
     return url if scheme in WEB_SCHEMES or scheme == "mailto" else None
 
 

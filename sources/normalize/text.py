@@ -71,7 +71,8 @@ def truncate(text: str, max_len: int) -> str:
     space = cut.rfind(" ")
     # Prefer the last whole word unless that would throw away most of the budget
     # (one very long "word", e.g. a URL or CJK text without spaces).
-    if space >= (max_len - 1) // 2:
+    between_words = text[max_len - 1].isspace()
+    if not between_words and space >= (max_len - 1) // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + ELLIPSIS
 
