@@ -74,8 +74,9 @@ def feed_updated(articles: Iterable[Article]) -> datetime:
 
 def image_type(image: Image) -> str:
     """The image's MIME type, else a guess from the URL's extension, else image/jpeg."""
-    if image.type:
-        return clean(image.type)
+    declared = clean(image.type or "").strip()
+    if declared:
+        return declared
     path = image.url.split("?", 1)[0].split("#", 1)[0]
     ext = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
     return _IMAGE_TYPES.get(ext, DEFAULT_IMAGE_TYPE)
