@@ -9,8 +9,8 @@ import pytest
 from sources.normalize import parse_date
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(y: int, m: int, d: int, hh: int = 0, mi: int = 0, ss: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mi, ss, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
