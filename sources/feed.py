@@ -78,9 +78,12 @@ def parse_feed(
     magic = _magic(body)
     if magic:
         raise NotAFeedError(f"not a feed: binary data ({magic}) from {base_url}")
-    headers = {"content-location": base_url}
-    if content_type:
-        headers["content-type"] = content_type
+    headers = {
+        "content-location": base_url,
+        # A local file has no Content-Type: call it XML, as a web server would for .xml, so
+        # the XML declaration decides the encoding and no warning is raised for the absence.
+        "content-type": content_type or "application/xml",
+    }
     # A stream, never bytes or a str: feedparser opens a str or bytes that names a file or a
     # URL, so a body of b"/etc/passwd" would be read from disk.
     result = feedparser.parse(

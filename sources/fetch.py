@@ -86,13 +86,15 @@ def _fetch_http(
 ) -> Fetched:
     """Follow redirects hop by hop, so permanent ones can be seen and loops refused."""
     headers = _request_headers(settings, etag, last_modified)
-    deadline = time.monotonic() + settings.deadline_seconds
     chain = [url]
     permanent: str | None = None
     permanent_run = True  # only an unbroken run of 301/308 from the start moves a source
     while True:
         current = chain[-1]
         with politeness.turn(politeness.host_key(current), settings.host_gap_seconds):
+            # Each response gets the whole deadline, counted from its request: time spent
+            # waiting for the host's turn is not the upstream's slowness.
+            deadline = time.monotonic() + settings.deadline_seconds
             resp = _send(session, current, headers, settings)
             with resp:
                 if resp.status_code in _PERMANENT | _TEMPORARY:
@@ -173,9 +175,10 @@ def _read_body(
                     f"gave up on {url} after {settings.deadline_seconds:g} s: "
                     "the response was still arriving (deadline_seconds)"
                 )
-            # read1 returns what has arrived so a dripping server cannot hold one call past
-            # the deadline, and decodes at most _CHUNK bytes per call, so a gzip bomb is
-            # refused after max_bytes of output, not inflated (urllib3 >= 2.6.3).
+            # read1 returns what has arrived, so a dripping server cannot hold one call past
+            # the deadline by more than one read timeout. It also decodes at most _CHUNK
+            # bytes per call, so a gzip bomb is refused after max_bytes of output, not
+            # inflated (urllib3 >= 2.6.3).
             chunk = resp.raw.read1(_CHUNK, decode_content=True)
             if not chunk:
                 return b"".join(parts)

@@ -123,9 +123,28 @@ def test_200_sends_polite_headers_and_returns_validators(upstream: Upstream) -> 
     assert "If-None-Match" not in headers
 
 
-def test_gzip_body_is_decoded(upstream: Upstream) -> None:
+def chunked(body: bytes, **headers: str) -> Route:
+    """A route sending the body in 100-byte chunks (Transfer-Encoding: chunked)."""
+
+    def send(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Transfer-Encoding", "chunked")
+        for name, value in headers.items():
+            handler.send_header(name.replace("_", "-"), value)
+        handler.end_headers()
+        for start in range(0, len(body), 100):
+            part = body[start : start + 100]
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        handler.wfile.write(b"0\r\n\r\n")
+
+    return send
+
+
+def test_gzip_body_is_decoded_plain_or_chunked(upstream: Upstream) -> None:
     upstream.routes["/feed"] = route(200, gzip.compress(FEED), Content_Encoding="gzip")
+    upstream.routes["/chunked"] = chunked(gzip.compress(FEED), Content_Encoding="gzip")
     assert fetch(upstream.url("/feed"), FAST, now=NOW).body == FEED
+    assert fetch(upstream.url("/chunked"), FAST, now=NOW).body == FEED
 
 
 def test_304_sends_validators_and_collect_parses_nothing(upstream: Upstream) -> None:
