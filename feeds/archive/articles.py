@@ -1,0 +1,226 @@
+"""Articles, their identity keys and feed memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from feeds.archive.codec import dump_article, dump_raw, load_article
+from feeds.archive.queue import mark_dirty, next_positions
+from feeds.archive.upsert import insert_ignore
+from feeds.schema import UTCDateTime, article_keys, articles, memberships, pruned
+from sources.article import Article, Status
+from sources.raw import RawItem
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What intake needs to know about an archived article."""
+
+    id: str
+    guid: str
+    source_id: str
+    raw_hash: str
+    published: datetime
+    updated: datetime
+    first_seen: datetime
+    status: Status
+
+
+def find(conn: Connection, keys: Sequence[str]) -> Stored | None:
+    """The archived article any of these identity keys names, trying them in order."""
+    for key in keys:
+        row = conn.execute(
+            sa.select(
+                articles.c.id,
+                articles.c.guid,
+                articles.c.source_id,
+                articles.c.raw_hash,
+                articles.c.published,
+                articles.c.updated,
+                articles.c.first_seen,
+                articles.c.status,
+            )
+            .join(article_keys, article_keys.c.article_id == articles.c.id)
+            .where(article_keys.c.key == key)
+        ).first()
+        if row is not None:
+            return Stored(*row[:7], status=Status(row.status))
+    return None
+
+
+def is_pruned(conn: Connection, article_id: str) -> bool:
+    """True when retention pruned this article: an old story polled again stays gone."""
+    q = sa.select(pruned.c.article_id).where(pruned.c.article_id == article_id)
+    return conn.execute(q).first() is not None
+
+
+def add_keys(conn: Connection, article_id: str, keys: Iterable[str]) -> None:
+    """Record identity keys for an article; keys already taken keep their first owner."""
+    insert_ignore(conn, article_keys, [{"key": k, "article_id": article_id} for k in keys])
+
+
+def save(
+    conn: Connection,
+    article: Article,
+    raw: RawItem,
+    *,
+    feeds: set[str],
+    first_seen: datetime,
+    now: datetime,
+) -> set[str]:
+    """Insert or replace an article and its memberships; return every feed it touched."""
+    row = {
+        "id": article.id,
+        "guid": article.guid,
+        "url": article.url,
+        "source_id": article.source_id,
+        "section": article.section,
+        "status": article.status.value,
+        "published": article.published,
+        "updated": article.updated,
+        "first_seen": first_seen,
+        "embargo_until": article.embargo_until,
+        "raw_hash": article.raw_hash,
+        "normalizer_version": article.normalizer_version,
+        "data": dump_article(article),
+        "raw": dump_raw(raw),
+    }
+    exists = conn.execute(sa.select(articles.c.id).where(articles.c.id == article.id)).first()
+    if exists:
+        conn.execute(articles.update().where(articles.c.id == article.id).values(**row))
+    else:
+        conn.execute(articles.insert().values(**row))
+    touched = set_memberships(conn, article, feeds, now=now)
+    mark_dirty(conn, touched)
+    return touched
+
+
+def set_memberships(
+    conn: Connection, article: Article, feeds: set[str], *, now: datetime
+) -> set[str]:
+    """Make the article a member of exactly these feeds; return feeds before ∪ after."""
+    live = article.status is Status.LIVE
+    current = {
+        r.feed: r.live
+        for r in conn.execute(
+            sa.select(memberships.c.feed, memberships.c.live).where(
+                memberships.c.article_id == article.id
+            )
+        )
+    }
+    gone = set(current) - feeds
+    if gone:
+        conn.execute(
+            memberships.delete().where(
+                memberships.c.article_id == article.id, memberships.c.feed.in_(gone)
+            )
+        )
+    new = sorted(feeds - set(current))
+    positions = next_positions(conn, new)
+    if new:
+        conn.execute(
+            memberships.insert(),
+            [
+                {
+                    "feed": f,
+                    "article_id": article.id,
+                    "live": live,
+                    "published": article.published,
+                    "position": positions[f],
+                    "left_at": None if live else now,
+                }
+                for f in new
+            ],
+        )
+    kept = feeds & set(current)
+    if kept:
+        values: dict[str, object] = {"live": live, "published": article.published}
+        values["left_at"] = (
+            None if live else sa.func.coalesce(memberships.c.left_at, sa.literal(now, UTCDateTime))
+        )
+        conn.execute(
+            memberships.update()
+            .where(memberships.c.article_id == article.id, memberships.c.feed.in_(kept))
+            .values(**values)
+        )
+    return set(current) | feeds
+
+
+def newest(conn: Connection, feed: str, limit: int) -> list[Article]:
+    """The newest live articles of a feed, newest first (published, then id)."""
+    q = (
+        sa.select(articles.c.data)
+        .join(memberships, memberships.c.article_id == articles.c.id)
+        .where(memberships.c.feed == feed, memberships.c.live.is_(True))
+        .order_by(memberships.c.published.desc(), memberships.c.article_id.desc())
+        .limit(limit)
+    )
+    return [load_article(r.data) for r in conn.execute(q)]
+
+
+def left_since(conn: Connection, feed: str, since: datetime) -> list[tuple[str, datetime, str]]:
+    """(guid, when, url) of articles withdrawn from a feed since a time: Atom tombstones."""
+    q = (
+        sa.select(articles.c.guid, memberships.c.left_at, articles.c.url)
+        .join(memberships, memberships.c.article_id == articles.c.id)
+        .where(
+            memberships.c.feed == feed,
+            memberships.c.live.is_(False),
+            memberships.c.left_at.is_not(None),
+            memberships.c.left_at >= since,
+            articles.c.status == Status.WITHDRAWN.value,
+        )
+        .order_by(memberships.c.left_at.desc(), articles.c.guid)
+    )
+    return [(r.guid, r.left_at, r.url) for r in conn.execute(q)]
+
+
+def get(conn: Connection, article_id: str) -> Article | None:
+    """One article by id."""
+    row = conn.execute(sa.select(articles.c.data).where(articles.c.id == article_id)).first()
+    return load_article(row.data) if row else None
+
+
+def due_embargoes(conn: Connection, now: datetime) -> list[Article]:
+    """Embargoed articles whose time has come."""
+    q = sa.select(articles.c.data).where(
+        articles.c.status == Status.EMBARGOED.value, articles.c.embargo_until <= now
+    )
+    return [load_article(r.data) for r in conn.execute(q)]
+
+
+def next_embargo(conn: Connection) -> datetime | None:
+    """When the next embargo lifts, if any."""
+    q = sa.select(sa.func.min(articles.c.embargo_until)).where(
+        articles.c.status == Status.EMBARGOED.value
+    )
+    value = conn.execute(q).scalar()
+    return value if isinstance(value, datetime) else None
+
+
+def count(conn: Connection) -> int:
+    """How many articles the archive holds."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar() or 0)
+
+
+def publish_embargoed(conn: Connection, article: Article, *, now: datetime) -> None:
+    """Turn an embargoed article live: its row, its memberships, its feeds queued."""
+    conn.execute(
+        articles.update()
+        .where(articles.c.id == article.id)
+        .values(status=article.status.value, embargo_until=None, data=dump_article(article))
+    )
+    conn.execute(
+        memberships.update()
+        .where(memberships.c.article_id == article.id)
+        .values(live=True, left_at=None)
+    )
+    feeds = conn.execute(
+        sa.select(memberships.c.feed).where(memberships.c.article_id == article.id)
+    ).scalars()
+    mark_dirty(conn, list(feeds))

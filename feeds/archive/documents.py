@@ -1,0 +1,80 @@
+"""Rendered documents: bytes, precompressed variants, ETag and change time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from feeds.archive.queue import bump
+from feeds.archive.upsert import upsert
+from feeds.schema import documents
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One served document and everything needed to answer a GET for it."""
+
+    path: str
+    feed: str
+    media_type: str
+    body: bytes
+    gzip: bytes
+    br: bytes | None
+    etag: str
+    changed_at: datetime
+    item_count: int
+    generation: int = 0
+
+
+def get(conn: Connection, path: str) -> Document | None:
+    """The stored document at a path."""
+    row = conn.execute(sa.select(documents).where(documents.c.path == path)).first()
+    return Document(**row._mapping) if row else None
+
+
+def etag_of(conn: Connection, path: str) -> tuple[str, int] | None:
+    """(etag, items) of a stored document, without loading its bytes."""
+    row = conn.execute(
+        sa.select(documents.c.etag, documents.c.item_count).where(documents.c.path == path)
+    ).first()
+    return (row.etag, row.item_count) if row else None
+
+
+def put(conn: Connection, doc: Document) -> int:
+    """Store (replace) a document in the caller's transaction; return its generation."""
+    generation = bump(conn, "documents")
+    row = _as_row(doc)
+    row["generation"] = generation
+    upsert(conn, documents, row, ["path"])
+    return generation
+
+
+def _as_row(doc: Document) -> dict[str, object]:
+    return {f: getattr(doc, f) for f in Document.__dataclass_fields__}
+
+
+def changed_since(conn: Connection, generation: int) -> list[tuple[str, int]]:
+    """(path, generation) of documents written after a generation: other writers' work."""
+    q = (
+        sa.select(documents.c.path, documents.c.generation)
+        .where(documents.c.generation > generation)
+        .order_by(documents.c.generation)
+    )
+    return [(r.path, r.generation) for r in conn.execute(q)]
+
+
+def latest_generation(conn: Connection) -> int:
+    """The newest document generation (a cheap freshness check)."""
+    value = conn.execute(sa.select(sa.func.max(documents.c.generation))).scalar()
+    return int(value or 0)
+
+
+def listing(conn: Connection) -> list[tuple[str, str, int, datetime]]:
+    """(path, feed, items, changed_at) of every document, for the index and `feeds`."""
+    q = sa.select(
+        documents.c.path, documents.c.feed, documents.c.item_count, documents.c.changed_at
+    ).order_by(documents.c.path)
+    return [(r.path, r.feed, r.item_count, r.changed_at) for r in conn.execute(q)]

@@ -1,0 +1,100 @@
+"""Open the archive: engine, SQLite pragmas, and migrations to the newest schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.url import make_url
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class Store:
+    """A handle on the archive; every write runs in one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def begin(self, *, durable: bool = False) -> Iterator[Connection]:
+        """A write transaction; `durable` forces a full fsync on SQLite (push-API promises)."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite and durable:
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.commit()
+            try:
+                with conn.begin():
+                    if self.is_sqlite:
+                        # BEGIN IMMEDIATE takes the write lock up front, so two writers
+                        # queue on busy_timeout instead of failing mid-transaction.
+                        conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    yield conn
+            finally:
+                if self.is_sqlite and durable:
+                    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                    conn.commit()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets readers go on while one writer commits; NORMAL is safe against kill -9
+    # (not power loss), which is why push-API writes ask for FULL (DESIGN.md, SQLite).
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a SQLAlchemy URL, preparing SQLite's file and pragmas."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "isolation_level": None}
+        )
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling is off (isolation_level=None): we issue BEGIN.
+        sa.event.listen(engine, "begin", lambda conn: None)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest numbered migration (Alembic), on any engine."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # one migrator at a time when several processes start together
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727401)")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_store(url: str, *, run_migrations: bool = True) -> Store:
+    """Open (and create or migrate) the archive at a SQLAlchemy URL."""
+    engine = make_engine(url)
+    if run_migrations:
+        migrate(engine)
+    return Store(engine)

@@ -1,0 +1,112 @@
+"""The feeds table: arrival positions, the rebuild queue, and leases on rebuilds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from feeds.archive.upsert import insert_ignore
+from feeds.schema import counters, feeds
+
+
+def ensure_feeds(conn: Connection, names: Iterable[str]) -> None:
+    """Create feed rows that do not exist yet."""
+    insert_ignore(conn, feeds, [{"name": n} for n in sorted(set(names))])
+
+
+def next_positions(conn: Connection, names: Sequence[str]) -> dict[str, int]:
+    """Take the next arrival position in each named feed (row-locked on PostgreSQL)."""
+    ensure_feeds(conn, names)
+    out: dict[str, int] = {}
+    for name in names:
+        stmt = (
+            feeds.update()
+            .where(feeds.c.name == name)
+            .values(next_position=feeds.c.next_position + 1)
+            .returning(feeds.c.next_position)
+        )
+        out[name] = int(conn.execute(stmt).scalar_one()) - 1
+    return out
+
+
+def mark_dirty(conn: Connection, names: Iterable[str]) -> None:
+    """Queue feeds for a rebuild; a mark during a running rebuild earns one more run."""
+    names = sorted(set(names))
+    if not names:
+        return
+    ensure_feeds(conn, names)
+    conn.execute(
+        feeds.update().where(feeds.c.name.in_(names)).values(dirty_seq=feeds.c.dirty_seq + 1)
+    )
+
+
+def claim_dirty(
+    conn: Connection, owner: str, now: datetime, ttl_seconds: float, limit: int = 1000
+) -> list[tuple[str, int]]:
+    """Lease dirty feeds nobody holds; return (name, dirty_seq) pairs to rebuild."""
+    free = sa.or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now)
+    candidates = [
+        r.name
+        for r in conn.execute(
+            sa.select(feeds.c.name)
+            .where(feeds.c.dirty_seq > feeds.c.built_seq, free)
+            .order_by(feeds.c.name)
+            .limit(limit)
+        )
+    ]
+    claimed: list[tuple[str, int]] = []
+    for name in candidates:
+        # DESIGN.md, Leases: one conditional UPDATE … RETURNING works on both engines
+        row = conn.execute(
+            feeds.update()
+            .where(feeds.c.name == name, feeds.c.dirty_seq > feeds.c.built_seq, free)
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=ttl_seconds))
+            .returning(feeds.c.dirty_seq)
+        ).first()
+        if row is not None:
+            claimed.append((name, int(row.dirty_seq)))
+    return claimed
+
+
+def finish(conn: Connection, name: str, owner: str, built_seq: int) -> None:
+    """Record a rebuild as done up to the mark it started from, and free its lease."""
+    conn.execute(
+        feeds.update()
+        .where(feeds.c.name == name, feeds.c.lease_owner == owner)
+        .values(built_seq=built_seq, lease_owner=None, lease_until=None)
+    )
+
+
+def release(conn: Connection, name: str, owner: str) -> None:
+    """Free a lease without recording progress (the rebuild failed)."""
+    conn.execute(
+        feeds.update()
+        .where(feeds.c.name == name, feeds.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def all_feed_names(conn: Connection) -> list[str]:
+    """Every feed that has ever had a member."""
+    return [r.name for r in conn.execute(sa.select(feeds.c.name).order_by(feeds.c.name))]
+
+
+def pending(conn: Connection) -> int:
+    """How many feeds wait for a rebuild."""
+    q = sa.select(sa.func.count()).where(feeds.c.dirty_seq > feeds.c.built_seq)
+    return int(conn.execute(q).scalar() or 0)
+
+
+def bump(conn: Connection, counter: str) -> int:
+    """Increment a named counter and return its new value (serialized by the row lock)."""
+    insert_ignore(conn, counters, [{"name": counter, "value": 0}])
+    stmt = (
+        counters.update()
+        .where(counters.c.name == counter)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    return int(conn.execute(stmt).scalar_one())

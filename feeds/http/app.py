@@ -1,0 +1,123 @@
+"""Compose the ASGI application: the feed hot path, pages, and the push API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from feeds.archive.engine import Store
+from feeds.http.cache import DocumentCache
+from feeds.http.feedserve import FeedResponder
+from feeds.http.pages import Pages
+from feeds.site import Site
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """HTTP behaviour from config."""
+
+    cache_max_age: int = 300
+    stale_while_revalidate: int = 60
+    stale_if_error: int = 86400
+    archive_max_age: int = 6 * 3600
+    refresh_seconds: float = 1.0
+    redirects: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def cache_control(self, max_age: int) -> str:
+        """Cache-Control for a feed; never `Expires: 0` or no-store (Miniflux ignores ETags)."""
+        return (
+            f"public, max-age={max_age}, stale-while-revalidate={self.stale_while_revalidate}, "
+            f"stale-if-error={self.stale_if_error}"
+        )
+
+
+def stylesheet() -> bytes:
+    """The XSLT that makes a feed readable in a browser, read once at start-up."""
+    return resources.files("feeds").joinpath("static/style.xsl").read_bytes()
+
+
+class App:
+    """The ASGI entry point: /feeds/* on the fast path, everything else via Starlette."""
+
+    def __init__(
+        self,
+        store: Store,
+        site: Site,
+        settings: ServeSettings,
+        *,
+        configured_sources: list[tuple[str, str, str]],
+        is_current: Callable[[str], bool],
+        extra_routes: list[Route] | None = None,
+    ) -> None:
+        self.cache = DocumentCache(store)
+        self.settings = settings
+        self.feeds = FeedResponder(
+            self.cache,
+            cache_control=settings.cache_control(settings.cache_max_age),
+            archive_cache_control=settings.cache_control(settings.archive_max_age),
+            link_header=lambda path: _link_header(site, path),
+            redirects=settings.redirects,
+            is_current=is_current,
+        )
+        pages = Pages(store, site, configured_sources, stylesheet())
+        routes = [
+            Route("/", pages.index),
+            Route("/feeds.opml", pages.opml),
+            Route("/feeds/style.xsl", pages.style),
+            Route("/healthz", pages.healthz),
+            Route("/metrics", pages.metrics),
+            Route("/status", pages.status_html),
+            Route("/status.json", pages.status_json),
+            *(extra_routes or []),
+        ]
+        self.starlette = Starlette(routes=routes, lifespan=self._lifespan)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith("/feeds/") and path != "/feeds/style.xsl":
+                await self.feeds(scope, receive, send)
+                return
+            if path in self.settings.redirects:
+                await self.feeds(scope, receive, send)
+                return
+        await self.starlette(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Any) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._follow_archive())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _follow_archive(self) -> None:
+        """See other processes' rebuilds; on archive errors keep serving what we have."""
+        while True:
+            try:
+                await run_in_threadpool(self.cache.refresh)
+            except Exception:
+                log.warning("archive not reachable; serving cached documents", exc_info=True)
+            await asyncio.sleep(self.settings.refresh_seconds)
+
+
+def _link_header(site: Site, path: str) -> str:
+    """WebSub discovery as HTTP Link headers (W3C WebSub §4)."""
+    links = [f'<{hub}>; rel="hub"' for hub in site.hubs]
+    links.append(f'<{site.base_url}{path}>; rel="self"')
+    return ", ".join(links)

@@ -1,0 +1,79 @@
+"""Plain, per-site publishing values handed down from config, and each feed's metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Literal
+
+import pycountry
+
+from feeds.catalog import FeedKey, FeedMeta, Format, parse_name
+from sources.spec import Rights
+
+# Feed ids are tag: URIs (RFC 4151) and must never change: the date is fixed forever.
+FEED_ID_DATE = "2026"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything publishing needs to know, as plain values."""
+
+    title: str
+    base_url: str
+    authority: str
+    language: str | None = "en"
+    items: int = 50
+    max_bytes: int = 1_000_000
+    formats: tuple[Format, ...] = ("rss", "atom", "json")
+    rss_pubdate: Literal["published", "updated"] = "published"
+    hubs: tuple[str, ...] = ()
+    tombstone_days: int = 7
+    archive_page_items: int = 100
+    cache_max_age: int = 300
+    section_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    section_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    rights: Mapping[str, tuple[Rights, bool]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@lru_cache(maxsize=512)
+def country_name(cc: str) -> str:
+    """A country's common name from its alpha-2 code."""
+    country = pycountry.countries.get(alpha_2=cc.upper())
+    if country is None:
+        return cc.upper()
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def feed_title(site: Site, key: FeedKey) -> str:
+    """The human title of a feed, e.g. 'Daily News: World — India'."""
+    section = site.section_titles.get(key.section or "", (key.section or "").title())
+    if key.kind == "latest":
+        return f"{site.title}: Latest"
+    if key.kind == "section":
+        return f"{site.title}: {section}"
+    if key.kind == "country":
+        return f"{site.title}: {country_name(key.country or '')}"
+    return f"{site.title}: {section} — {country_name(key.country or '')}"
+
+
+def meta_for(site: Site, name: str) -> FeedMeta:
+    """The metadata of the feed with this name (latest, section/world, country/in …)."""
+    key = parse_name(name)
+    if key is None:
+        raise ValueError(f"not a feed name: {name!r}")
+    title = feed_title(site, key)
+    description = site.section_descriptions.get(key.section or "", "") or title
+    return FeedMeta(
+        key=key,
+        title=title,
+        description=description,
+        base_url=site.base_url,
+        feed_id=f"tag:{site.authority},{FEED_ID_DATE}:feed/{key.name}",
+        language=site.language,
+        hubs=site.hubs,
+        ttl_minutes=max(1, site.cache_max_age // 60),
+        author_name=site.title,
+    )

@@ -1,0 +1,200 @@
+"""The running service: archive, scheduler, rebuilder and HTTP server in one process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from feeds import publish, websub
+from feeds.archive import open_store
+from feeds.archive import sources as source_rows
+from feeds.archive.engine import Store
+from feeds.http.app import App
+from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
+from sources.spec import SourceSpec
+
+from . import jobs
+from .config import Config
+from .rebuilder import Rebuilder
+from .wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    """The one wall clock of the service; everything below takes `now` as an argument."""
+    return datetime.now(UTC)
+
+
+def seed_sources(cfg: Config) -> None:
+    """Copy bundled drop-folder samples into place on first run (never touch the originals)."""
+    for spec in cfg.sources:
+        seed = spec.options.get("seed")
+        if spec.kind == "files" and isinstance(seed, str) and not Path(spec.url).exists():
+            shutil.copytree(seed, spec.url)
+
+
+class Service:
+    """Owns the archive and every moving part; `run` blocks until SIGINT/SIGTERM."""
+
+    def __init__(self, cfg: Config, *, store: Store | None = None) -> None:
+        self.cfg = cfg
+        self.store = store or open_store(cfg.store_url)
+        self.site = site_of(cfg)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.poll_settings = jobs.PollSettings(
+            fetch=cfg.fetch,
+            rules=rules_of(cfg),
+            owner=self.owner,
+            early_tolerance_seconds=max(1.0, float(cfg.jitter_seconds) + 1.0),
+        )
+        self.app: App | None = None
+        self.rebuilder = Rebuilder(self.rebuild)
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=8)}, timezone=UTC
+        )
+
+    def poll(self, spec: SourceSpec, *, force: bool = False) -> jobs.PollOutcome:
+        """Poll one source; queue a rebuild when it changed anything."""
+        outcome = jobs.poll(self.store, spec, self.poll_settings, utcnow, force=force)
+        if outcome.feeds:
+            self.rebuilder.request()
+            self._schedule_embargo()
+        return outcome
+
+    def rebuild(self) -> publish.RebuildReport:
+        """Rebuild every dirty feed (this process's share of them)."""
+        jobs.release_embargoes(self.store, utcnow())
+        report = publish.rebuild_dirty(
+            self.store, self.site, owner=self.owner, now=utcnow, on_change=self._changed
+        )
+        if report.feeds:
+            REBUILDS.inc(report.feeds)
+            REBUILD_SECONDS.observe(report.seconds)
+            log.info(
+                "rebuilt %d feeds, %d documents changed in %.2fs",
+                report.feeds,
+                len(report.changed),
+                report.seconds,
+            )
+        return report
+
+    def _changed(self, paths: list[str]) -> None:
+        DOCUMENTS_CHANGED.inc(len(paths))
+        if self.app is not None:
+            self.app.cache.drop(paths)
+        if self.cfg.hubs:
+            self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
+
+    def deliver_pings(self) -> None:
+        """Send due WebSub pings."""
+        websub.deliver(
+            self.store, owner=self.owner, now=utcnow(), user_agent=self.cfg.fetch.user_agent
+        )
+
+    def _schedule_embargo(self) -> None:
+        when = jobs.next_embargo(self.store)
+        if when is not None and self.scheduler.running:
+            self.scheduler.add_job(
+                self.rebuilder.request,
+                DateTrigger(run_date=max(when, utcnow())),
+                id="embargo",
+                replace_existing=True,
+            )
+
+    def schedule(self) -> None:
+        """One poll job per source, resuming at each source's stored next-due time."""
+        now = utcnow()
+        with self.store.read() as conn:
+            states = {s.source_id: s for s in source_rows.load_all(conn)}
+        for spec in self.cfg.sources:
+            state = states.get(spec.id)
+            first = state.next_due if state and state.next_due and state.next_due > now else now
+            self.scheduler.add_job(
+                self.poll,
+                IntervalTrigger(
+                    seconds=spec.interval_seconds,
+                    jitter=self.cfg.jitter_seconds or None,
+                    start_date=first,
+                ),
+                args=[spec],
+                id=f"poll:{spec.id}",
+                name=f"poll {spec.id}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=spec.interval_seconds,
+                next_run_time=first,
+            )
+        # other processes' dirty marks, failed rebuilds and embargoes are picked up here
+        self.scheduler.add_job(
+            self.rebuilder.request, IntervalTrigger(seconds=5), id="rebuild-tick"
+        )
+        if self.cfg.hubs:
+            self.scheduler.add_job(self.deliver_pings, IntervalTrigger(seconds=10), id="websub")
+
+    def run(self, *, serve: bool = True, poll: bool = True) -> None:
+        """Start everything and block until SIGINT/SIGTERM; then stop cleanly."""
+        seed_sources(self.cfg)
+        self.app = self.make_app()
+        self.rebuilder.start()
+        self.rebuilder.request()
+        if poll:
+            self.schedule()
+            self.scheduler.start()
+            self._schedule_embargo()
+        try:
+            if serve:
+                uvicorn.Server(self.uvicorn_config()).run()  # handles SIGINT/SIGTERM
+            else:
+                _wait_for_signal()
+        finally:
+            log.info("shutting down: finishing work in flight")
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+            self.rebuilder.stop()
+            self.store.dispose()
+
+    def make_app(self) -> App:
+        """The ASGI application for this service."""
+        return App(
+            self.store,
+            self.site,
+            serve_settings_of(self.cfg),
+            configured_sources=configured_sources(self.cfg),
+            is_current=current_feeds(self.cfg),
+        )
+
+    def uvicorn_config(self) -> uvicorn.Config:
+        """uvicorn settings: our own access counting, no server header, bounded keep-alive."""
+        assert self.app is not None, "make_app() first"
+        return uvicorn.Config(
+            self.app,
+            host=self.cfg.host,
+            port=self.cfg.port,
+            access_log=False,
+            server_header=False,
+            log_config=None,
+            timeout_keep_alive=30,
+            lifespan="on",
+        )
+
+
+def _wait_for_signal() -> None:
+    import signal
+    import threading
+
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
