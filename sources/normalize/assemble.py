@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -56,7 +59,7 @@ def normalize(
         published=published,
         updated=updated,
         source_id=source.id,
-        raw_hash=raw.content_hash(),
+        raw_hash=_raw_hash(raw),
         normalizer_version=NORMALIZER_VERSION,
         authors=_names(raw.authors, NAME_MAX) or _names(source.authors, NAME_MAX),
         countries=_countries(raw, source),
@@ -99,7 +102,18 @@ def _title(raw: RawItem, summary: str, url: str | None, settings: NormalizeSetti
             f"source {raw.source_id!r}: item has neither a title nor a link "
             f"(upstream id={raw.upstream_id!r})"
         )
-    return plain_text(summary, min(settings.title_max, 120), is_html=False) or url
+    stand_in = summary or url
+    return plain_text(stand_in, min(settings.title_max, 120), is_html=False)
+
+
+def _raw_hash(raw: RawItem) -> str:
+    """raw.content_hash(), also for text holding lone surrogates (which UTF-8 cannot encode)."""
+    try:
+        return raw.content_hash()
+    except UnicodeEncodeError:
+        # Same bytes as content_hash wherever it succeeds; surrogates kept as themselves.
+        payload = json.dumps(dataclasses.asdict(raw), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _dates(

@@ -57,7 +57,10 @@ def cut_to_size(markup: str, max_bytes: int) -> str:
 
 def flatten_deep(markup: str, max_depth: int) -> str:
     """Drop start and end tags nested deeper than max_depth, keeping their text."""
-    if len(_OPENING.findall(markup)) <= max_depth:  # cannot nest deeper than it opens
+    # Markup cannot nest deeper than the number of start tags it holds.
+    if markup.count("<") - markup.count("</") <= max_depth:
+        return markup
+    if len(_OPENING.findall(markup)) <= max_depth:
         return markup
     out: list[str] = []
     stack: list[str] = []
