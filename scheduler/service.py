@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
+import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -155,7 +159,7 @@ class Service:
             self._schedule_embargo()
         try:
             if serve:
-                uvicorn.Server(self.uvicorn_config()).run()  # handles SIGINT/SIGTERM
+                QuietServer(self.uvicorn_config()).run()
             else:
                 _wait_for_signal()
         finally:
@@ -190,9 +194,26 @@ class Service:
         )
 
 
+class QuietServer(uvicorn.Server):
+    """uvicorn, stopping gracefully on SIGINT/SIGTERM without re-raising the signal.
+
+    uvicorn re-raises the signal after shutdown, which makes a clean stop exit with
+    status -15; an operator's supervisor should see 0 for a requested, clean stop.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def _wait_for_signal() -> None:
-    import signal
-    import threading
 
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -49,4 +49,5 @@ class RawItem:
     def content_hash(self) -> str:
         """Hash of the raw upstream fields: changes on a real edit, never on a re-poll."""
         payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        # surrogatepass: a lone surrogate from a broken upstream must hash, not crash
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
