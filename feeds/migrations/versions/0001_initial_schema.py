@@ -140,7 +140,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("consecutive_failures", sa.Integer(), server_default="0", nullable=False),
         sa.Column("next_due", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("retired", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("retired", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("redirect_target", sa.Text(), nullable=True),
         sa.Column("redirect_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("gone_count", sa.Integer(), server_default="0", nullable=False),
