@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import brotli
 from sqlalchemy.engine import Connection
 
+from feeds import crashpoints
 from feeds.archive import articles as archived
 from feeds.archive import documents as docs
 from feeds.archive import pings, queue
@@ -113,8 +114,11 @@ def rebuild_one(
 ) -> list[str]:
     """Rebuild one leased feed and record it built, in one transaction."""
     with store.begin() as conn:
-        changed = store_changed(conn, site, render_feed(conn, site, feed, now), now)
+        rendered = render_feed(conn, site, feed, now)
+        crashpoints.reach("mid-render")
+        changed = store_changed(conn, site, rendered, now)
         queue.finish(conn, feed, owner, seq)
+        crashpoints.reach("before-document-commit")
     return changed
 
 

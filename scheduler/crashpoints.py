@@ -1,14 +1,7 @@
-"""Named crash points for the crash-safety tests: inert unless NEWSFEEDS_CRASH_AT is set."""
+"""Named crash points (kept in feeds/, which scheduler may import and feeds may use)."""
 
 from __future__ import annotations
 
-import os
-import signal
+from feeds.crashpoints import POINTS, reach
 
-_TARGET = os.environ.get("NEWSFEEDS_CRASH_AT")
-
-
-def reach(name: str) -> None:
-    """Die at once with SIGKILL when the test asked to crash at this point."""
-    if _TARGET is not None and name == _TARGET:
-        os.kill(os.getpid(), signal.SIGKILL)
+__all__ = ["POINTS", "reach"]
