@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from feeds.archive.codec import dump_article, dump_raw, load_article
-from feeds.archive.queue import mark_dirty, next_positions
+from feeds.archive.queue import mark_dirty, next_positions, serialize_writers
 from feeds.archive.upsert import insert_ignore
 from feeds.schema import UTCDateTime, article_keys, articles, memberships, pruned
 from sources.article import Article, Status
@@ -33,6 +33,7 @@ class Stored:
 
 def find(conn: Connection, keys: Sequence[str]) -> Stored | None:
     """The archived article any of these identity keys names, trying them in order."""
+    serialize_writers(conn)  # intake's first step: no other writer may insert it meanwhile
     for key in keys:
         row = conn.execute(
             sa.select(

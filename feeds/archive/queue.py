@@ -11,9 +11,24 @@ from sqlalchemy.engine import Connection
 from feeds.archive.upsert import insert_ignore
 from feeds.schema import counters, feeds
 
+# pg_advisory_xact_lock key of archive writers (migrate() uses 727401)
+WRITERS_LOCK = 727402
+
+
+def serialize_writers(conn: Connection) -> None:
+    """On PostgreSQL, wait for other intake writers until this transaction ends.
+
+    Intake locks feed rows in the order its articles arrive, so two concurrent batches
+    can deadlock; one writer at a time (as SQLite has anyway) rules that out. Fetching
+    happens outside the transaction, so the lock is held only for the short write.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+
 
 def ensure_feeds(conn: Connection, names: Iterable[str]) -> None:
     """Create feed rows that do not exist yet."""
+    serialize_writers(conn)
     insert_ignore(conn, feeds, [{"name": n} for n in sorted(set(names))])
 
 
@@ -48,6 +63,8 @@ def claim_dirty(
 ) -> list[tuple[str, int]]:
     """Lease dirty feeds nobody holds; return (name, dirty_seq) pairs to rebuild."""
     free = sa.or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now)
+    # SKIP LOCKED (PostgreSQL; SQLite has one writer anyway): never wait on a feed row an
+    # intake transaction is marking, which is what could otherwise deadlock the two
     candidates = [
         r.name
         for r in conn.execute(
@@ -55,6 +72,7 @@ def claim_dirty(
             .where(feeds.c.dirty_seq > feeds.c.built_seq, free)
             .order_by(feeds.c.name)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
     ]
     claimed: list[tuple[str, int]] = []
