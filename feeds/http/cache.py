@@ -6,6 +6,7 @@ import contextlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
@@ -22,7 +23,7 @@ class Prepared:
     etags: dict[str, str]  # coding -> strong ETag of exactly those bytes
     all_etags: tuple[str, ...]
     last_modified: str
-    changed_at: object
+    changed_at: datetime
     media_type: str
     item_count: int
     generation: int
@@ -57,6 +58,9 @@ class DocumentCache:
         self.store = store
         self.max_entries = max_entries
         self._items: OrderedDict[str, Prepared] = OrderedDict()
+        # documents dropped after a rebuild, kept until their successor is read, so a feed
+        # that existed is still served if the archive is unreachable at that moment
+        self._last_good: OrderedDict[str, Prepared] = OrderedDict()
         self._lock = threading.Lock()
         self.generation = 0
 
@@ -81,6 +85,7 @@ class DocumentCache:
 
     def _put(self, item: Prepared) -> None:
         with self._lock:
+            self._last_good.pop(item.path, None)
             current = self._items.get(item.path)
             if current is not None and current.generation > item.generation:
                 return
@@ -93,7 +98,15 @@ class DocumentCache:
         """Forget documents this process just rewrote; the next request reads them anew."""
         with self._lock:
             for p in paths:
-                self._items.pop(p, None)
+                old = self._items.pop(p, None)
+                if old is not None:
+                    self._last_good[p] = old
+            while len(self._last_good) > self.max_entries:
+                self._last_good.popitem(last=False)
+
+    def last_good(self, path: str) -> Prepared | None:
+        """The document served before the latest drop, for when the archive is down."""
+        return self._last_good.get(path)
 
     def refresh(self) -> int:
         """Pick up documents any process wrote since we last looked; return how many."""

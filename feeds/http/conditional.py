@@ -24,6 +24,20 @@ def etag_matches(header: str, etags: tuple[str, ...]) -> bool:
     return any(_opaque(t) in ours for t in header.split(","))
 
 
+def matched_etag(header: str | None, etags: tuple[str, ...], selected: str) -> str:
+    """The ETag a 304 carries: the client's cached one it named, else the selected one.
+
+    RFC 9111 §4.3.4: a cache picks the stored response to freshen by the 304's ETag, so a
+    client holding the identity bytes must not be told about the gzip variant's tag.
+    """
+    if not header or header.strip() == "*":
+        return selected
+    named = {_opaque(t) for t in header.split(",")}
+    if _opaque(selected) in named:
+        return selected
+    return next((t for t in etags if _opaque(t) in named), selected)
+
+
 def not_modified_since(header: str, changed_at: datetime) -> bool:
     """If-Modified-Since: True when the document has not changed since that date."""
     try:
