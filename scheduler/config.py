@@ -68,6 +68,8 @@ class Config:
     sections: tuple[Section, ...]
     sources: tuple[SourceSpec, ...]
     redirects: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # how long a poll lease lasts: a dead process's sources wait at most this long
+    lease_seconds: int = 300
 
     def section(self, slug: str) -> Section | None:
         """The section with this slug, if configured."""
@@ -168,6 +170,7 @@ def _build(path: Path, r: Reader) -> Config | None:
         sections=sections,
         sources=sources,
         redirects=_redirects(r),
+        lease_seconds=r.integer("scheduler.lease_seconds", 300, low=1),
     )
 
 

@@ -23,7 +23,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "site": ("title", "base_url", "authority", "language", "contact_url"),
     "server": ("host", "port", "workers"),
     "store": ("url",),
-    "scheduler": ("min_interval_seconds", "jitter_seconds"),
+    "scheduler": ("min_interval_seconds", "jitter_seconds", "lease_seconds"),
     "feeds": (
         "items",
         "max_bytes",

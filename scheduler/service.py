@@ -61,6 +61,7 @@ class Service:
             fetch=cfg.fetch,
             rules=rules_of(cfg),
             owner=self.owner,
+            lease_seconds=float(cfg.lease_seconds),
             early_tolerance_seconds=max(1.0, float(cfg.jitter_seconds) + 1.0),
         )
         self.app: App | None = None
