@@ -1,0 +1,1 @@
+"""Benchmark harness: `python -m bench` (everyday rows) and `python -m bench --scale`."""
