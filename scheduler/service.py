@@ -11,7 +11,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import uvicorn
@@ -24,11 +24,13 @@ from feeds import publish, websub
 from feeds.archive import open_store
 from feeds.archive import sources as source_rows
 from feeds.archive.engine import Store
+from feeds.http.admin import AdminAccess
+from feeds.http.api import PushApi, PushSettings, parse_tokens, push_source
 from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
 from sources.spec import SourceSpec
 
-from . import jobs
+from . import jobs, recovery, retention
 from .config import Config
 from .rebuilder import Rebuilder
 from .wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
@@ -64,6 +66,7 @@ class Service:
             lease_seconds=float(cfg.lease_seconds),
             early_tolerance_seconds=max(1.0, float(cfg.jitter_seconds) + 1.0),
         )
+        self.retention = retention.RetentionSettings(cfg.current_days, cfg.archive_days)
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
         self.scheduler = BackgroundScheduler(
@@ -93,6 +96,13 @@ class Service:
                 len(report.changed),
                 report.seconds,
             )
+        return report
+
+    def prune(self) -> retention.RetentionReport:
+        """Apply retention (at most once an hour across every process sharing the archive)."""
+        report = retention.run(self.store, self.retention, utcnow())
+        if report.feeds:
+            self.rebuilder.request()
         return report
 
     def _changed(self, paths: list[str]) -> None:
@@ -147,10 +157,20 @@ class Service:
         )
         if self.cfg.hubs:
             self.scheduler.add_job(self.deliver_pings, IntervalTrigger(seconds=10), id="websub")
+        # the claim in the archive, not this trigger, decides which process prunes this hour
+        self.scheduler.add_job(
+            self.prune,
+            IntervalTrigger(seconds=self.retention.every_seconds),
+            id="retention",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now + timedelta(seconds=60),
+        )
 
     def run(self, *, serve: bool = True, poll: bool = True) -> None:
         """Start everything and block until SIGINT/SIGTERM; then stop cleanly."""
         seed_sources(self.cfg)
+        recovery.free_dead_leases(self.store, self.owner)
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
@@ -171,13 +191,32 @@ class Service:
             self.store.dispose()
 
     def make_app(self) -> App:
-        """The ASGI application for this service."""
+        """The ASGI application for this service, with the push API mounted."""
+        env, cfg = os.environ, self.cfg
+        api = PushApi(
+            self.store,
+            PushSettings(
+                tokens=parse_tokens(env.get(cfg.api_tokens_env, "")),
+                max_body_bytes=cfg.api_max_body_bytes,
+                source=push_source(cfg.sections[0].slug),
+                rules=self.poll_settings.rules,
+            ),
+            on_change=lambda _feeds: self.rebuilder.request(),
+            now=utcnow,
+        )
+        admin = AdminAccess(
+            token_required=cfg.admin_token_env is not None,
+            token=env.get(cfg.admin_token_env or "", ""),
+            loopback_only=cfg.admin_loopback_only,
+        )
         return App(
             self.store,
             self.site,
-            serve_settings_of(self.cfg),
-            configured_sources=configured_sources(self.cfg),
-            is_current=current_feeds(self.cfg),
+            serve_settings_of(cfg),
+            configured_sources=configured_sources(cfg),
+            is_current=current_feeds(cfg),
+            extra_routes=api.routes(),
+            admin=admin,
         )
 
     def uvicorn_config(self) -> uvicorn.Config:

@@ -14,12 +14,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from feeds.archive.engine import Store
+from feeds.http.admin import AdminAccess, AdminGuard
 from feeds.http.cache import DocumentCache
 from feeds.http.feedserve import FeedResponder
 from feeds.http.pages import Pages
+from feeds.metrics import HTTP_RESPONSES
 from feeds.site import Site
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class App:
         configured_sources: list[tuple[str, str, str]],
         is_current: Callable[[str], bool],
         extra_routes: list[Route] | None = None,
+        admin: AdminAccess | None = None,
     ) -> None:
         self.cache = DocumentCache(store)
         self.settings = settings
@@ -84,6 +87,7 @@ class App:
             *(extra_routes or []),
         ]
         self.starlette = Starlette(routes=routes, lifespan=self._lifespan)
+        self.guarded = AdminGuard(self.starlette, admin or AdminAccess())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -94,6 +98,14 @@ class App:
             if path in self.settings.redirects:
                 await self.feeds(scope, receive, send)
                 return
+
+            async def counted(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    HTTP_RESPONSES.labels(str(message["status"])).inc()
+                await send(message)
+
+            await self.guarded(scope, receive, counted)
+            return
         await self.starlette(scope, receive, send)
 
     @contextlib.asynccontextmanager
