@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from feeds.archive import articles as archived
+from feeds.archive import retention
 from feeds.archive.engine import Store
 from feeds.catalog import ComboRule, keys_for
 from sources.article import Article
@@ -87,6 +88,11 @@ def take_one(
         result.rejected.append(f"{raw.title or '(untitled)'}: no id, no URL")
         return
     stored = archived.find(conn, keys)
+    gone = retention.pruned_id(conn, keys) if stored is None else None
+    if gone is not None:  # retention removed it: an old story polled again, not news
+        archived.add_keys(conn, gone, keys)
+        result.unchanged += 1
+        return
     if stored is not None and (
         stored.raw_hash == raw.content_hash()  # a re-poll, not an edit
         or (stored.source_id != source.id and not source.authoritative)  # first source wins

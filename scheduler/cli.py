@@ -16,7 +16,7 @@ from feeds.archive import open_store
 from feeds.archive import sources as source_rows
 from feeds.catalog import parse_name
 
-from . import logs
+from . import logs, retention
 from .config import Config, load
 from .errors import ConfigError
 from .service import Service, utcnow
@@ -69,7 +69,11 @@ def _service(ctx: click.Context) -> Service:
 @main.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Poll sources on schedule and serve feeds, until SIGINT/SIGTERM."""
+    """Poll sources and serve feeds until SIGINT/SIGTERM.
+
+    A stop finishes the write in flight, closes the archive and exits 0. After a restart
+    each source is polled when it was next due, not all at once.
+    """
     service = _service(ctx)
     console.print(f"serving on http://{service.cfg.host}:{service.cfg.port}/")
     service.run()
@@ -78,7 +82,10 @@ def run(ctx: click.Context) -> None:
 @main.command()
 @click.pass_context
 def serve(ctx: click.Context) -> None:
-    """Serve feeds from the archive without polling (e.g. beside a separate poller)."""
+    """Serve feeds from the archive without polling.
+
+    For a process beside a separate poller, or with `newsfeeds ingest` run from cron.
+    """
     _service(ctx).run(poll=False)
 
 
@@ -86,7 +93,10 @@ def serve(ctx: click.Context) -> None:
 @click.argument("source_ids", nargs=-1)
 @click.pass_context
 def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
-    """Poll every source (or the named ones) once, rebuild what changed, and exit."""
+    """Poll sources once, rebuild what changed, and exit.
+
+    With SOURCE_IDS, only those sources. Exit status 1 when any poll failed.
+    """
     service = _service(ctx)
     from .service import seed_sources
 
@@ -115,7 +125,10 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
 @click.argument("feed_names", nargs=-1)
 @click.pass_context
 def build(ctx: click.Context, feed_names: tuple[str, ...]) -> None:
-    """Regenerate every feed (or the named ones, e.g. section/world) from the archive."""
+    """Regenerate feeds from the archive.
+
+    With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
+    """
     service = _service(ctx)
     if feed_names:
         bad = [n for n in feed_names if parse_name(n) is None]
@@ -186,7 +199,10 @@ def check_config(ctx: click.Context) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.pass_context
 def backup(ctx: click.Context, path: str) -> None:
-    """Write an online, consistent copy of the SQLite archive to PATH."""
+    """Copy the SQLite archive to PATH, safely while it runs.
+
+    Uses SQLite's online backup API, so the copy is consistent. For PostgreSQL use pg_dump.
+    """
     import sqlite3
 
     from sqlalchemy.engine.url import make_url
@@ -199,6 +215,35 @@ def backup(ctx: click.Context, path: str) -> None:
     with sqlite3.connect(url.database) as src, sqlite3.connect(path) as dst:
         src.backup(dst)  # SQLite's online backup API: consistent while the service writes
     console.print(f"archive copied to {path}")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only report what would be pruned.")
+@click.pass_context
+def prune(ctx: click.Context, dry_run: bool) -> None:
+    """Apply retention now (see --dry-run).
+
+    Takes articles older than retention.current_days out of current feeds and prunes
+    those older than retention.archive_days from the archive. Pruned articles leave a
+    small marker (id, guid, URL, hash), so a story polled again is not published again
+    as new. The running service does this every hour.
+    """
+    service = _service(ctx)
+    if dry_run:
+        report = retention.plan(service.store, service.retention, utcnow())
+        console.print(
+            f"would take {report.aged_out} article memberships out of current feeds "
+            f"and prune {report.pruned} articles"
+        )
+    else:
+        report = retention.run(service.store, service.retention, utcnow(), force=True)
+        if report.feeds:
+            service.rebuild()
+        console.print(
+            f"took {report.aged_out} article memberships out of current feeds, "
+            f"pruned {report.pruned} articles, {len(report.feeds)} feeds rebuilt"
+        )
+    service.store.dispose()
 
 
 @main.command()

@@ -76,7 +76,11 @@ def poll(
         collected = KINDS[spec.kind](spec, state, ctx)
     except Exception as exc:  # job boundary: record against the source, never stop the others
         return _failed(store, spec, settings, state, exc, started)
-    return _succeeded(store, spec, settings, state, collected, started)
+    try:
+        return _succeeded(store, spec, settings, state, collected, started)
+    except Exception as exc:  # job boundary: a bug or a bad item must not stop the others
+        log.exception("source %s: storing the poll failed", spec.id, extra={"source": spec.id})
+        return _failed(store, spec, settings, state, exc, started)
 
 
 def _failed(
