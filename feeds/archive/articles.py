@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.archive.codec import dump_article, dump_raw, load_article
+from feeds.archive.codec import dump_article, dump_raw, load_article, load_raw
 from feeds.archive.queue import mark_dirty, next_positions, serialize_writers
 from feeds.archive.upsert import insert_ignore
 from feeds.schema import UTCDateTime, article_keys, articles, memberships, pruned
@@ -225,3 +225,31 @@ def publish_embargoed(conn: Connection, article: Article, *, now: datetime) -> N
         sa.select(memberships.c.feed).where(memberships.c.article_id == article.id)
     ).scalars()
     mark_dirty(conn, list(feeds))
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """An archived article beside the raw upstream item it was normalized from."""
+
+    article: Article
+    raw: RawItem
+    first_seen: datetime
+
+
+def iter_for_reprocess(
+    conn: Connection, source_ids: Sequence[str] | None, batch: int = 500
+) -> Iterator[list[Kept]]:
+    """Archived articles (of these sources, or all) with their raw items, in batches by id."""
+    after = ""
+    while True:
+        # Keyset paging: each batch is its own short query, so writes between batches
+        # (reprocessing the previous one) neither block nor shift it.
+        q = sa.select(articles.c.id, articles.c.data, articles.c.raw, articles.c.first_seen)
+        if source_ids is not None:
+            q = q.where(articles.c.source_id.in_(list(source_ids)))
+        rows = conn.execute(q.where(articles.c.id > after).order_by(articles.c.id).limit(batch))
+        found = [Kept(load_article(r.data), load_raw(r.raw), r.first_seen) for r in rows]
+        if not found:
+            return
+        yield found
+        after = found[-1].article.id

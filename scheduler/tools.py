@@ -1,0 +1,257 @@
+"""Operator commands: `reprocess` stored articles with today's rules, `try` a source dry."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import click
+from rich.console import Console
+from rich.table import Column, Table
+
+from feeds.archive import articles as archived
+from feeds.archive import open_store
+from feeds.archive.engine import Store
+from feeds.catalog import keys_for
+from feeds.intake import IntakeRules
+from sources.article import Article
+from sources.collect import CollectContext
+from sources.errors import SourceError
+from sources.fetch import fetch
+from sources.kinds import KINDS
+from sources.normalize import normalize
+from sources.spec import SourceSpec
+from sources.state import SourceState
+
+from .cli import EXIT_PARTIAL, _config, console, main
+from .config import Config
+from .service import Service, utcnow
+from .wiring import rules_of
+
+# A reprocessed article keeps what readers already hold: its identity and its dates (the
+# raw item did not change, so this is no edit and `updated` must not move).
+KEPT = ("id", "guid", "published", "updated")
+# A new normalizer version alone changes nothing a reader sees: not worth a rewrite.
+UNSEEN = frozenset({"normalizer_version"})
+_HTML = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
+)
+_SITEMAP = re.compile(rb"<(?:[\w-]+:)?(?:urlset|sitemapindex)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One archived article as today's normalizer makes it, and which fields moved."""
+
+    kept: archived.Kept
+    article: Article
+    fields: tuple[str, ...]
+
+
+def renormalized(
+    kept: archived.Kept, source: SourceSpec, rules: IntakeRules, now: datetime
+) -> Change:
+    """Normalize a stored raw item again, keeping identity and dates."""
+    fresh = normalize(kept.raw, source, rules.normalize, now=now, first_seen=kept.first_seen)
+    old = kept.article
+    fresh = dataclasses.replace(fresh, **{name: getattr(old, name) for name in KEPT})
+    moved = tuple(
+        f.name
+        for f in dataclasses.fields(Article)
+        if f.name not in UNSEEN and getattr(fresh, f.name) != getattr(old, f.name)
+    )
+    return Change(kept, fresh, moved)
+
+
+def plan(
+    store: Store, cfg: Config, source_ids: Sequence[str] | None, now: datetime
+) -> Iterator[list[Change | str]]:
+    """Per archive batch: the articles that would change, and notes on those left alone."""
+    specs, rules = {s.id: s for s in cfg.sources}, rules_of(cfg)
+    with store.read() as conn:
+        for batch in archived.iter_for_reprocess(conn, source_ids):
+            out: list[Change | str] = []
+            for kept in batch:
+                spec = specs.get(kept.article.source_id)
+                if spec is None:
+                    out.append(f"{kept.article.id}: source {kept.article.source_id!r} is gone")
+                    continue
+                try:
+                    change = renormalized(kept, spec, rules, now)
+                except SourceError as exc:
+                    out.append(f"{kept.article.id}: left as it is, today's rules reject it: {exc}")
+                    continue
+                if change.fields:
+                    out.append(change)
+            yield out
+
+
+def apply(store: Store, changes: Sequence[Change], rules: IntakeRules, now: datetime) -> set[str]:
+    """Store re-normalized articles in one transaction; return the feeds marked dirty."""
+    touched: set[str] = set()
+    with store.begin() as conn:
+        for change in changes:
+            article = change.article
+            feeds = (
+                set()
+                if article.source_id in rules.unpublished_sources
+                else {k.name for k in keys_for(article, rules.combos)}
+            )
+            touched |= archived.save(
+                conn,
+                article,
+                change.kept.raw,
+                feeds=feeds,
+                first_seen=change.kept.first_seen,
+                now=now,
+            )
+    return touched
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only show what would change; store nothing.")
+@click.argument("source_ids", nargs=-1)
+@click.pass_context
+def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) -> None:
+    """Re-normalize stored articles from their raw input.
+
+    Uses the current normalizer and config. With SOURCE_IDS, only those sources'
+    articles. Each field that changes is listed (old -> new) before anything is stored;
+    ids, guids and dates stay, so readers see corrections, not new or updated stories.
+    Then the affected feeds are rebuilt. --dry-run only lists.
+    """
+    cfg = _config(ctx)
+    unknown = set(source_ids) - {s.id for s in cfg.sources}
+    if unknown:
+        raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}")
+    store, now, rules = open_store(cfg.store_url), utcnow(), rules_of(cfg)
+    changed = notes = 0
+    feeds: set[str] = set()
+    out = Console()
+    for batch in plan(store, cfg, source_ids or None, now):
+        changes = [c for c in batch if isinstance(c, Change)]
+        for note in (n for n in batch if isinstance(n, str)):
+            console.print(note, markup=False, highlight=False)
+            notes += 1
+        for change in changes:
+            out.print(_describe(change), markup=False, highlight=False)
+        changed += len(changes)
+        if changes and not dry_run:
+            feeds |= apply(store, changes, rules, now)
+    verb = "would change" if dry_run else "changed"
+    console.print(f"{changed} articles {verb}; {notes} left as they are")
+    if feeds:
+        report = Service(cfg, store=store).rebuild()
+        console.print(f"{len(feeds)} feeds rebuilt; {len(report.changed)} documents changed")
+    store.dispose()
+
+
+def _describe(change: Change) -> str:
+    """One line per changed field: `<source> <id> <field>: old -> new`."""
+    head = f"{change.article.source_id} {change.article.id}"
+    lines = []
+    for name in change.fields:
+        old, new = getattr(change.kept.article, name), getattr(change.article, name)
+        lines.append(f"{head} {name}: {_short(old)} -> {_short(new)}")
+    return "\n".join(lines)
+
+
+def _short(value: object, limit: int = 70) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def kind_of(body: bytes, content_type: str | None) -> str:
+    """Which source kind a fetched URL is: an HTML page, a sitemap, else a feed."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    head = body[:4096]
+    if media in ("text/html", "application/xhtml+xml") or _HTML.match(head):
+        return "page"
+    return "sitemap" if _SITEMAP.search(head) else "feed"
+
+
+def spec_for(cfg: Config, source: str, now: datetime) -> SourceSpec:
+    """A configured source by id, or an ad-hoc one for a URL, its kind told by its body."""
+    configured = next((s for s in cfg.sources if s.id == source), None)
+    if configured is not None:
+        return configured
+    if not re.match(r"https?://", source, re.I):
+        raise click.BadParameter(f"{source!r} is neither a configured source id nor an http(s) URL")
+    got = fetch(source, cfg.fetch, now=now)
+    return SourceSpec(
+        id="try",
+        kind=kind_of(got.body, got.content_type),
+        url=got.final_url,
+        interval_seconds=cfg.min_interval_seconds,
+        section=cfg.sections[0].slug,
+    )
+
+
+def trial(
+    cfg: Config, spec: SourceSpec, now: datetime
+) -> tuple[list[Article], list[str], str | None]:
+    """Collect and normalize a source as a poll would, storing nothing anywhere."""
+    with tempfile.TemporaryDirectory() as work:
+        ctx = CollectContext(now=now, fetch=cfg.fetch, work_dir=work)
+        collected = KINDS[spec.kind](spec, SourceState(spec.id, spec.url), ctx)
+    made, rejected = [], []
+    for raw in collected.items:
+        try:
+            made.append(normalize(raw, spec, cfg.normalize, now=now))
+        except SourceError as exc:
+            rejected.append(str(exc))
+    return made, rejected, collected.warning
+
+
+@main.command("try")
+@click.argument("source")
+@click.pass_context
+def try_source(ctx: click.Context, source: str) -> None:
+    """Show the articles a source would produce; store nothing.
+
+    SOURCE is a source id from the config, or a URL: a feed, an article page (HTML) or a
+    sitemap, told apart by what the URL serves. A URL's articles go to the first section.
+    """
+    cfg = _config(ctx)
+    now = utcnow()
+    try:
+        spec = spec_for(cfg, source, now)
+        made, rejected, warning = trial(cfg, spec, now)
+    except SourceError as exc:
+        console.print(f"[red]{source}: {exc}[/red]", markup=True, highlight=False)
+        sys.exit(EXIT_PARTIAL)
+    Console().print(_table(spec, made))
+    if warning:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+    for reason in rejected:
+        console.print(f"rejected: {reason}", markup=False, highlight=False)
+    console.print(f"{len(made)} articles, {len(rejected)} rejected ({spec.kind} source)")
+    sys.exit(EXIT_PARTIAL if rejected and not made else 0)
+
+
+def _table(spec: SourceSpec, made: Sequence[Article]) -> Table:
+    # fold, never truncate: a URL cut short with an ellipsis cannot be checked or opened
+    table = Table(
+        Column("title", ratio=3),
+        Column("url", overflow="fold", ratio=3),
+        Column("published (UTC)", no_wrap=True),
+        "section",
+        "countries",
+        Column("image", overflow="fold", ratio=2),
+    )
+    table.title = f"{spec.id} ({spec.kind}): {spec.url}"
+    for a in made:
+        table.add_row(
+            a.title,
+            a.url,
+            a.published.strftime("%Y-%m-%d %H:%M"),
+            a.section,
+            " ".join(a.countries),
+            a.image.url if a.image else "",
+        )
+    return table
