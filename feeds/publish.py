@@ -1,4 +1,7 @@
-"""Rebuild feeds: query, render, compress, and store only what changed."""
+"""Rebuild feeds: query, render, compress, and store only what changed.
+
+Archive pages and their links: feeds/history.py. The publish guard: feeds/guard.py.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +18,13 @@ from datetime import datetime, timedelta
 import brotli
 from sqlalchemy.engine import Connection
 
-from feeds import crashpoints
+from feeds import crashpoints, guard, history
 from feeds.archive import articles as archived
 from feeds.archive import documents as docs
+from feeds.archive import pages as archive_pages
 from feeds.archive import pings, queue
 from feeds.archive.engine import Store
-from feeds.catalog import MEDIA_TYPES, Format
+from feeds.catalog import MEDIA_TYPES, FeedMeta, Format
 from feeds.render import Tombstone, render_within_budget
 from feeds.site import Site, meta_for
 from sources.article import Article
@@ -59,9 +63,11 @@ def prepare(
     )
 
 
-def publishable(article: Article, site: Site) -> Article:
-    """Apply the source's redistribution rights to what a feed may carry."""
+def publishable(article: Article, site: Site) -> Article | None:
+    """Apply the source's redistribution rights; None when no feed may carry it."""
     rights, images = site.rights.get(article.source_id, ("full", True))
+    if rights == "exclude":
+        return None
     if rights == "summary":
         article = dataclasses.replace(article, content=None)
     elif rights == "link":
@@ -72,14 +78,30 @@ def publishable(article: Article, site: Site) -> Article:
     return article
 
 
-def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> list[docs.Document]:
-    """Render every format of one feed from the archive (nothing stored yet)."""
-    meta = meta_for(site, feed)
-    articles = [publishable(a, site) for a in archived.newest(conn, feed, site.items)]
-    since = now - timedelta(days=site.tombstone_days)
-    deleted = [
-        Tombstone(guid=g, when=w, url=u) for g, w, u in archived.left_since(conn, feed, since)
-    ]
+def _allowed(articles: Sequence[Article], site: Site) -> list[Article]:
+    """The articles rights let a feed carry, as they may be carried."""
+    return [p for p in (publishable(a, site) for a in articles) if p is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One feed's freshly rendered documents, and what the publish guard needs to know."""
+
+    feed: str
+    current: list[docs.Document]
+    pages: list[docs.Document]
+    available: int  # articles the current documents were offered
+    explained: int  # left the current documents for rights or onto new archive pages
+
+
+def render_docs(
+    site: Site,
+    meta: FeedMeta,
+    articles: Sequence[Article],
+    now: datetime,
+    deleted: Sequence[Tombstone] = (),
+) -> list[docs.Document]:
+    """Every format of one document (the current feed or an archive page)."""
     out = []
     for fmt in site.formats:
         body, kept = render_within_budget(
@@ -90,14 +112,58 @@ def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> list[
             deleted=deleted if fmt == "atom" else (),
             rss_pubdate=site.rss_pubdate,
         )
-        out.append(prepare(meta.key.path(fmt), feed, fmt, body, kept, now))
+        path = f"{meta.page_stem or meta.key.stem}.{fmt}"
+        out.append(prepare(path, meta.key.name, fmt, body, kept, now))
     return out
+
+
+def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rendered:
+    """Render a feed's current documents and the archive pages that need it (nothing stored)."""
+    meta = meta_for(site, feed)
+    since = now - timedelta(days=site.tombstone_days)
+    deleted = [
+        Tombstone(guid=g, when=w, url=u) for g, w, u in archived.left_since(conn, feed, since)
+    ]
+    if history.is_archived(meta.key):
+        return _render_archived(conn, site, meta, now, deleted)
+    found = archived.newest(conn, feed, site.items)
+    articles = _allowed(found, site)
+    current = render_docs(site, meta, articles, now, deleted)
+    return Rendered(feed, current, [], len(articles), len(found) - len(articles))
+
+
+def _render_archived(
+    conn: Connection, site: Site, meta: FeedMeta, now: datetime, deleted: list[Tombstone]
+) -> Rendered:
+    """Current documents plus stale archive pages of a feed with RFC 5005 archives."""
+    feed, size, excluded = meta.key.name, site.archive_page_items, site.excluded_sources
+    pages = history.archived_pages(archive_pages.last_position(conn, feed), site.items, size)
+    first_current = pages * size + 1
+    found = archive_pages.members_between(conn, feed, first_current, None)
+    articles = _allowed(found, site)
+    current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
+    listed = archive_pages.listed_page_counts(conn, feed, size, pages * size, excluded)
+    stored = archive_pages.stored_pages(conn, feed, meta.key.stem)
+    withdrawn = archive_pages.recently_withdrawn_pages(
+        conn, feed, size, now - history.RECHECK_WINDOW
+    )
+    rendered_pages: list[docs.Document] = []
+    for n in history.pages_to_render(pages, listed, stored, len(site.formats), withdrawn):
+        first, last = history.page_bounds(n, size)
+        found_on_page = archive_pages.members_between(
+            conn, feed, first, last, listed=True, excluded=excluded
+        )
+        members = _allowed(found_on_page, site)
+        rendered_pages += render_docs(site, history.page_meta(meta, n, pages), members, now)
+    moved = history.newly_archived(pages, stored, listed)
+    explained = len(found) - len(articles) + moved
+    return Rendered(feed, current, rendered_pages, len(articles), explained)
 
 
 def store_changed(
     conn: Connection, site: Site, rendered: Sequence[docs.Document], now: datetime
 ) -> list[str]:
-    """Write the documents whose bytes changed; queue WebSub pings for them."""
+    """Write the documents whose bytes changed; queue WebSub pings for current ones."""
     changed = []
     for doc in rendered:
         previous = docs.etag_of(conn, doc.path)
@@ -105,18 +171,45 @@ def store_changed(
             continue  # same bytes: keep the stored change time, so Last-Modified holds
         docs.put(conn, doc)
         changed.append(doc.path)
-    pings.enqueue(conn, site.hubs, [site.base_url + p for p in changed], now)
+    # archive pages are fetched by walking links, never subscribed to: no pings
+    topics = [site.base_url + p for p in changed if "/archive/" not in p]
+    pings.enqueue(conn, site.hubs, topics, now)
     return changed
 
 
 def rebuild_one(
-    store: Store, site: Site, feed: str, owner: str, seq: int, now: datetime
+    store: Store,
+    site: Site,
+    feed: str,
+    owner: str,
+    seq: int,
+    now: datetime,
+    *,
+    force: bool = False,
 ) -> list[str]:
-    """Rebuild one leased feed and record it built, in one transaction."""
+    """Rebuild one leased feed and record it built, in one transaction.
+
+    Unless forced, the publish guard may keep the last good documents (feeds/guard.py).
+    """
     with store.begin() as conn:
         rendered = render_feed(conn, site, feed, now)
         crashpoints.reach("mid-render")
-        changed = store_changed(conn, site, rendered, now)
+        refusal = None
+        if not force:
+            refusal = guard.check(
+                conn,
+                feed,
+                rendered.current,
+                available=rendered.available,
+                explained=rendered.explained,
+                share=site.publish_guard_share,
+                current_days=site.current_days,
+            )
+        if refusal is not None:
+            guard.refuse(conn, refusal, now)
+            changed: list[str] = []
+        else:
+            changed = store_changed(conn, site, rendered.current + rendered.pages, now)
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
     return changed
@@ -130,8 +223,12 @@ def rebuild_dirty(
     now: Callable[[], datetime],
     on_change: Callable[[list[str]], None] | None = None,
     lease_seconds: float = 120.0,
+    force: bool = False,
 ) -> RebuildReport:
-    """Rebuild every feed marked dirty (leased, so several processes share the work)."""
+    """Rebuild every feed marked dirty (leased, so several processes share the work).
+
+    `force` skips the publish guard, for an operator who confirmed a large drop is right.
+    """
     started = time.perf_counter()
     report = RebuildReport()
     while True:
@@ -141,7 +238,7 @@ def rebuild_dirty(
             break
         for feed, seq in claimed:
             try:
-                changed = rebuild_one(store, site, feed, owner, seq, now())
+                changed = rebuild_one(store, site, feed, owner, seq, now(), force=force)
             except Exception:
                 log.exception("rebuild of feed %s failed", feed)
                 with store.begin() as conn:

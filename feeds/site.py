@@ -33,9 +33,16 @@ class Site:
     tombstone_days: int = 7
     archive_page_items: int = 100
     cache_max_age: int = 300
+    publish_guard_share: float = 0.5
+    current_days: int = 30  # retention.current_days: the publish guard's notion of aging out
     section_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     section_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rights: Mapping[str, tuple[Rights, bool]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def excluded_sources(self) -> frozenset[str]:
+        """Sources whose articles no feed may carry (rights = "exclude")."""
+        return frozenset(s for s, (rights, _) in self.rights.items() if rights == "exclude")
 
 
 @lru_cache(maxsize=512)

@@ -28,6 +28,8 @@ def site_of(cfg: Config) -> Site:
         tombstone_days=cfg.tombstone_days,
         archive_page_items=cfg.archive_page_items,
         cache_max_age=cfg.cache_max_age,
+        publish_guard_share=cfg.publish_guard_share,
+        current_days=cfg.current_days,
         section_titles=MappingProxyType({s.slug: s.title for s in cfg.sections}),
         section_descriptions=MappingProxyType({s.slug: s.description for s in cfg.sections}),
         rights=MappingProxyType({s.id: (s.rights, s.images) for s in cfg.sources}),
