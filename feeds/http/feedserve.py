@@ -90,9 +90,6 @@ class FeedResponder:
         if name is None:
             await _plain(send, 404, b"no such feed\n", [])
             return
-        if not self.is_current(name):  # a removed section: gone, never 404 (RFC 9110 §15.5.11)
-            await _plain(send, 410, b"this feed no longer exists\n", [])
-            return
         doc = self.cache.peek(path)
         if doc is None:
             try:
@@ -105,8 +102,11 @@ class FeedResponder:
                     return
         if doc is None:
             await _plain(send, 404, b"no such feed\n", [])
-            return
-        await self._document(scope, send, doc, head=method == "HEAD")
+        elif not self.is_current(name):
+            # it existed, its section is gone: 410, never 404 (RFC 9110 §15.5.11)
+            await _plain(send, 410, b"this feed no longer exists\n", [])
+        else:
+            await self._document(scope, send, doc, head=method == "HEAD")
 
     async def _document(self, scope: Scope, send: Send, doc: Prepared, *, head: bool) -> None:
         headers = {k.lower(): v.decode("latin-1") for k, v in scope["headers"]}
