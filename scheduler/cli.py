@@ -264,3 +264,6 @@ def _when(value: object) -> str:
     from datetime import datetime
 
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else "—"
+
+
+from . import tools  # noqa: E402,F401  (registers reprocess and try on main)

@@ -136,10 +136,10 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     for batch in plan(store, cfg, source_ids or None, now):
         changes = [c for c in batch if isinstance(c, Change)]
         for note in (n for n in batch if isinstance(n, str)):
-            console.print(note, markup=False, highlight=False)
+            console.print(note, markup=False, highlight=False, soft_wrap=True)
             notes += 1
         for change in changes:
-            out.print(_describe(change), markup=False, highlight=False)
+            out.print(_describe(change), markup=False, highlight=False, soft_wrap=True)
         changed += len(changes)
         if changes and not dry_run:
             feeds |= apply(store, changes, rules, now)

@@ -71,7 +71,7 @@ class Pipeline:
         base = SourceSpec(
             id=source_id,
             kind="feed",
-            url=self.server.url_for(path),
+            url=f"http://127.0.0.1:{self.server.port}{path}",
             interval_seconds=300,
             section="world",
         )
