@@ -117,7 +117,7 @@ def check_archive(wd: Workdir, before: dict[str, str]) -> dict[str, str]:
         keys = dict(db.execute("SELECT key, article_id FROM article_keys").fetchall())
     for name in settled_ids(wd):
         assert keys.get(f"up:cms-drop:{name}") in now, f"{name} settled but not in the archive"
-    check_documents(wd)
+    check_documents(wd.db)
     return now
 
 
@@ -129,9 +129,9 @@ def settled_ids(wd: Workdir) -> set[str]:
     return found
 
 
-def check_documents(wd: Workdir) -> int:
+def check_documents(archive: Path) -> int:
     """Every stored document is complete and well-formed; return how many there are."""
-    with sqlite3.connect(wd.db) as db:
+    with sqlite3.connect(archive) as db:
         rows = db.execute("SELECT path, body, gzip, br, item_count FROM documents").fetchall()
     for path, body, gz, br, items in rows:
         assert gzip.decompress(gz) == body, path
@@ -245,7 +245,7 @@ def random_kills(seed: int, n: int, root: Path) -> list[Kill]:
         proc.kill()
         proc.wait()
         known = check_archive(wd, known)
-        results.append(Kill(i, round(delay, 3), len(known), check_documents(wd)))
+        results.append(Kill(i, round(delay, 3), len(known), check_documents(wd.db)))
     verify_restart(wd, known)
     return results
 
