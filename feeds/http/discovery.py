@@ -69,7 +69,8 @@ def _item(site: Site, feed: Listed, title: str) -> str:
     )
     when = feed.changed.strftime("%Y-%m-%d %H:%M")
     return (
-        f"<strong>{escape(title)}</strong><span class=meta>{feed.items} items · updated "
+        f"<strong>{escape(title)}</strong><span class=meta>{feed.items} "
+        f"item{'' if feed.items == 1 else 's'} · updated "
         f'<time datetime="{feed.changed.strftime("%Y-%m-%dT%H:%M:%SZ")}">{when} UTC</time>'
         f'</span><span class="subs">{links}</span>'
     )
@@ -86,7 +87,7 @@ def _body(site: Site, feeds: list[Listed]) -> str:
     sections = []
     for f in (f for f in feeds if f.key.kind == "section"):
         nested = "".join(
-            f"<li>{_item(site, c, feed_title(site, c.key))}</li>"
+            f"<li>{_item(site, c, country_name(c.key.country or ''))}</li>"
             for c in combos.pop(f.key.section or "", [])
         )
         inner = f"<ul>{nested}</ul>" if nested else ""
