@@ -171,6 +171,7 @@ def test_embargoed_story_appears_when_its_time_comes(store: Store) -> None:
     ingest(store, [raw(n) for n in range(1, 4)])
     at = NOW + timedelta(hours=6)
     ingest(store, [raw(99, title="Results at six", published=at.isoformat())])
+    ingest(store, [raw(n) for n in range(4, 16)])  # its arrival page closes meanwhile
     rebuild(store)
     assert b"Results at six" not in body(store, "/feeds/latest.atom")
     assert jobs.release_embargoes(store, at - timedelta(minutes=1)) == 0
@@ -179,3 +180,5 @@ def test_embargoed_story_appears_when_its_time_comes(store: Store) -> None:
     rebuild(store, later)
     for path in ("/feeds/latest.atom", "/feeds/section/world.rss", "/feeds/country/in.json"):
         assert b"Results at six" in body(store, path), path
+    ids = [i for _, e in atom_chain(store, "latest") for i in e]
+    assert len(ids) == len(set(ids)) == 16

@@ -221,10 +221,20 @@ def publish_embargoed(conn: Connection, article: Article, *, now: datetime) -> N
         .where(memberships.c.article_id == article.id)
         .values(live=True, left_at=None)
     )
-    feeds = conn.execute(
-        sa.select(memberships.c.feed).where(memberships.c.article_id == article.id)
-    ).scalars()
-    mark_dirty(conn, list(feeds))
+    feeds = sorted(
+        conn.execute(
+            sa.select(memberships.c.feed).where(memberships.c.article_id == article.id)
+        ).scalars()
+    )
+    # It arrives now: a fresh position puts it in the current documents, not on an
+    # archive page that closed while it waited (feeds/history.py)
+    for feed, position in next_positions(conn, feeds).items():
+        conn.execute(
+            memberships.update()
+            .where(memberships.c.article_id == article.id, memberships.c.feed == feed)
+            .values(position=position)
+        )
+    mark_dirty(conn, feeds)
 
 
 @dataclass(frozen=True, slots=True)
