@@ -16,6 +16,8 @@ from http_support import Reply, eventually, fetch, record, serving, write_config
 from feeds.archive import articles as archived
 from feeds.archive import audit
 from feeds.archive import documents as docs
+from feeds.http.api import parse_tokens
+from scheduler import jobs
 from scheduler.service import Service
 
 CMS, OPS, BARE = "s3cret-cms-token", "s3cret-ops-token", "bare-s3cret-token"
@@ -61,6 +63,10 @@ class Api:
         reply = fetch(self.port, path)
         return reply.body if reply.status == 200 else b""
 
+    def settle(self) -> None:
+        """Wait until no feed waits for a rebuild (every queued change is published)."""
+        eventually(lambda: jobs.pending_rebuilds(self.service.store) == 0)
+
     def snapshot(self) -> tuple[int, dict[str, str], int]:
         """Article count, every document's ETag, audit entries: what an error must not change."""
         with self.service.store.read() as conn:
@@ -102,15 +108,13 @@ def test_a_batch_is_stored_and_reposting_it_changes_nothing(api: Api) -> None:
     batch = [record(n, section="World") for n in range(1, 4)]
     first = json.loads(api.post(batch).body)
     assert (first["accepted"], first["new"]) == (3, 3)
-    eventually(
-        lambda: all(a["guid"].encode() in api.feed("/feeds/latest.atom") for a in first["articles"])
-    )
+    api.settle()
     before = api.snapshot()
+    assert all(a["guid"].encode() in api.feed("/feeds/latest.atom") for a in first["articles"])
     again = json.loads(api.post(batch).body)
     assert (again["new"], again["edited"], again["unchanged"]) == (0, 0, 3)
     assert [a["guid"] for a in again["articles"]] == [a["guid"] for a in first["articles"]]
-    api.service.rebuilder.request()
-    assert api.service.rebuilder.wait_idle(10)
+    api.settle()
     assert api.snapshot()[:2] == before[:2]
 
 
@@ -193,9 +197,7 @@ def test_refusals_leave_the_archive_unchanged(
     api: Api, case: str, kwargs: dict[str, Any], status: int
 ) -> None:
     assert api.post(record(1, section="World")).status == 202
-    eventually(lambda: api.snapshot()[1] != {})
-    api.service.rebuilder.request()
-    assert api.service.rebuilder.wait_idle(10)
+    api.settle()
     before = api.snapshot()
     kwargs = {"payload": record(2), **kwargs}
     reply = api.post(kwargs.pop("payload"), **kwargs)
@@ -204,8 +206,7 @@ def test_refusals_leave_the_archive_unchanged(
     assert str(api.tmp).encode() not in reply.body and b"Traceback" not in reply.body
     if status == 401:
         assert reply.headers["www-authenticate"].startswith("Bearer")
-    api.service.rebuilder.request()
-    assert api.service.rebuilder.wait_idle(10)
+    api.settle()
     assert api.snapshot() == before
 
 
@@ -245,3 +246,8 @@ def test_push_requests_are_counted(api: Api) -> None:
     api.post(record(1), token="guess")
     text = fetch(api.port, "/metrics").body.decode()
     assert 'newsfeeds_push_requests_total{status="403"}' in text
+
+
+def test_token_list_parsing() -> None:
+    tokens = parse_tokens(" cms:abc , def,, ops : ghi ,:jkl, name: ")
+    assert dict(tokens) == {"abc": "cms", "def": "token2", "ghi": "ops", "jkl": "token5"}
