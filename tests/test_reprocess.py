@@ -7,18 +7,27 @@ The rule change is a real config change: the bundled samples are ingested with
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
+from feeds import intake
+from feeds.archive import articles as archived
 from feeds.archive import documents as docs
 from feeds.archive import open_store
+from feeds.archive.engine import Store
+from feeds.catalog import ComboRule
 from feeds.schema import articles
 from scheduler.cli import main
+from sources.raw import RawItem
+from sources.spec import NormalizeSettings, SourceSpec
 from tests.service_support import sample_config
 
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+RULES = intake.IntakeRules(NormalizeSettings(authority="news.example.com"), ComboRule())
 SHORT = "\n[normalize]\ntitle_max = 20\n"
 Rows = dict[str, tuple[str, str, str, str, str]]
 Docs = dict[str, tuple[str, object]]
@@ -133,3 +142,26 @@ def test_unknown_source_is_a_usage_error(configs: tuple[Path, Path]) -> None:
     result = newsfeeds(full, "reprocess", "no-such-source")
     assert result.exit_code == 2
     assert "no-such-source" in result.output
+
+
+def test_archive_streams_articles_with_their_raw_items_in_batches(store: Store) -> None:
+    items = [
+        RawItem(source_id=src, upstream_id=f"{src}-{n}", url=f"https://{src}.example.com/{n}",
+                title=f"Story {n}", published="2026-03-10T08:00:00Z")
+        for src in ("wire", "desk") for n in range(3)
+    ]  # fmt: skip
+    for src in ("wire", "desk"):
+        spec = SourceSpec(id=src, kind="feed", url=f"https://{src}.example.com/rss",
+                          interval_seconds=300, section="world")  # fmt: skip
+        intake.take(store, spec, [i for i in items if i.source_id == src], RULES, now=NOW)
+
+    with store.read() as conn:
+        batches = list(archived.iter_for_reprocess(conn, ["wire"], batch=2))
+        everything = [k for b in archived.iter_for_reprocess(conn, None, batch=4) for k in b]
+
+    assert [len(b) for b in batches] == [2, 1]
+    kept = [k for b in batches for k in b]
+    assert [k.article.id for k in kept] == sorted(k.article.id for k in kept)
+    assert {k.raw for k in kept} == {i for i in items if i.source_id == "wire"}
+    assert all(k.first_seen == NOW and k.article.source_id == "wire" for k in kept)
+    assert len(everything) == 6
