@@ -26,7 +26,7 @@ from tests.service_support import NEWSFEEDS, ROOT, cli, free_port, sample_config
 GOOD = 10
 DEADLINE = 2
 INTERVAL = 300
-DRIP_SECONDS = 30  # how long the drip would go on if nobody cut it
+DRIP_SECONDS = 60  # how long the drip would go on if nobody cut it
 
 
 def good_feed(n: int) -> bytes:
