@@ -88,6 +88,13 @@ feeds = sa.Table(
     sa.Column("built_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
+    # partial: only dirty rows, so claim_dirty and pending() never read every feed (0002)
+    sa.Index(
+        "ix_feeds_dirty",
+        "name",
+        postgresql_where=sa.text("dirty_seq > built_seq"),
+        sqlite_where=sa.text("dirty_seq > built_seq"),
+    ),
 )
 
 counters = sa.Table(
