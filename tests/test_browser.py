@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,7 +48,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     with running(sample_config(tmp, port), port) as proc:
         for section in SECTIONS:
             wait_until(f"{base}/feeds/section/{section}.atom", proc, timeout=60)
+        settle(base + "/feeds.opml")
         yield base, tmp
+
+
+def settle(url: str, quiet: float = 1.5, timeout: float = 60) -> None:
+    """Wait until the first ingest's rebuilds are done: the feed list stops changing."""
+    deadline = time.monotonic() + timeout
+    last, since = b"", time.monotonic()
+    while time.monotonic() < deadline:
+        now = requests.get(url, timeout=5).content
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"{url} kept changing for {timeout} s")
 
 
 def test_rendered_index_links_and_announces_every_feed(site: tuple[str, Path]) -> None:
