@@ -232,6 +232,8 @@ def _sources(r: Reader, slugs: set[str], min_interval: int) -> tuple[SourceSpec,
             r.error(f"{key}.id", sid, "must be letters, digits, '_', '.' or '-'")
         if any(s.id == sid for s in out):
             r.error(f"{key}.id", sid, "duplicate source id")
+        if sid == "push":
+            r.error(f"{key}.id", sid, "is reserved for the push API")
         kind = r.string(f"{key}.kind", "", item=item)
         if kind not in KINDS:
             r.error(f"{key}.kind", kind, f"unknown source kind; one of {', '.join(KINDS)}")
