@@ -101,8 +101,10 @@ def start(wd: Workdir, env: dict[str, str] | None = None) -> subprocess.Popen[by
 
 
 def articles(wd: Workdir) -> dict[str, str]:
-    """id -> guid of every committed article."""
+    """id -> guid of every committed article (none if killed before the schema existed)."""
     with sqlite3.connect(wd.db) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles'").fetchone():
+            return {}
         return dict(db.execute("SELECT id, guid FROM articles").fetchall())
 
 
@@ -111,6 +113,9 @@ def check_archive(wd: Workdir, before: dict[str, str]) -> dict[str, str]:
     now = articles(wd)
     for article_id, guid in before.items():
         assert now.get(article_id) == guid, f"article {article_id} lost or its guid changed"
+    if not now:  # killed before the first commit (maybe before the schema existed)
+        assert not settled_ids(wd), "files settled but nothing committed"
+        return now
     with sqlite3.connect(wd.db) as db:
         dup = db.execute("SELECT url FROM articles GROUP BY url HAVING COUNT(*) > 1").fetchall()
         assert dup == [], f"duplicate articles: {dup}"
