@@ -123,8 +123,13 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("feed_names", nargs=-1)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish even where the publish guard refused a large unexplained drop of items.",
+)
 @click.pass_context
-def build(ctx: click.Context, feed_names: tuple[str, ...]) -> None:
+def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
     """Regenerate feeds from the archive.
 
     With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
@@ -140,7 +145,7 @@ def build(ctx: click.Context, feed_names: tuple[str, ...]) -> None:
             queue.mark_dirty(conn, feed_names)
     else:
         publish.mark_all(service.store)
-    report = service.rebuild()
+    report = service.rebuild(force=force)
     console.print(f"rebuilt {report.feeds} feeds; {len(report.changed)} documents changed")
     service.store.dispose()
 

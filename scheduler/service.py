@@ -81,11 +81,16 @@ class Service:
             self._schedule_embargo()
         return outcome
 
-    def rebuild(self) -> publish.RebuildReport:
-        """Rebuild every dirty feed (this process's share of them)."""
+    def rebuild(self, *, force: bool = False) -> publish.RebuildReport:
+        """Rebuild every dirty feed (this process's share of them); `force` overrides the guard."""
         jobs.release_embargoes(self.store, utcnow())
         report = publish.rebuild_dirty(
-            self.store, self.site, owner=self.owner, now=utcnow, on_change=self._changed
+            self.store,
+            self.site,
+            owner=self.owner,
+            now=utcnow,
+            on_change=self._changed,
+            force=force,
         )
         if report.feeds:
             REBUILDS.inc(report.feeds)

@@ -75,7 +75,7 @@ class App:
             redirects=settings.redirects,
             is_current=is_current,
         )
-        pages = Pages(store, site, configured_sources, stylesheet())
+        pages = Pages(store, site, configured_sources, stylesheet(), is_current)
         routes = [
             Route("/", pages.index),
             Route("/feeds.opml", pages.opml),

@@ -4,6 +4,7 @@ and for feed readers that look for <link rel="alternate"> tags."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -40,14 +41,14 @@ class Listed:
     formats: tuple[Format, ...]
 
 
-def listed_feeds(store: Store) -> list[Listed]:
-    """Every feed with a current document (archive pages left out), in catalogue order."""
+def listed_feeds(store: Store, is_current: Callable[[str], bool] = lambda _: True) -> list[Listed]:
+    """Every current feed with a document (archive pages left out), in catalogue order."""
     with store.read() as conn:
         rows = docs.listing(conn)
     grouped: dict[str, list[tuple[Format, int, datetime]]] = defaultdict(list)
     for path, feed, items, changed in rows:
         fmt = path.rsplit(".", 1)[-1]
-        if "/archive/" not in path and fmt in TYPES:
+        if "/archive/" not in path and fmt in TYPES and is_current(feed):
             grouped[feed].append((fmt, items, changed))  # type: ignore[arg-type]
     keys = {k: v for k, v in ((parse_name(f), v) for f, v in grouped.items()) if k is not None}
     return [

@@ -6,6 +6,7 @@ The index and OPML bodies are built in feeds/http/discovery.py.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
@@ -77,24 +78,25 @@ class Pages:
     """Starlette endpoints bound to one store and site."""
 
     def __init__(
-        self, store: Store, site: Site, configured: list[tuple[str, str, str]], stylesheet: bytes
+        self,
+        store: Store,
+        site: Site,
+        configured: list[tuple[str, str, str]],
+        stylesheet: bytes,
+        is_current: Callable[[str], bool] = lambda _: True,
     ) -> None:
-        self.store, self.site, self.configured, self.stylesheet = (
-            store,
-            site,
-            configured,
-            stylesheet,
-        )
+        self.store, self.site, self.configured = store, site, configured
+        self.stylesheet, self.is_current = stylesheet, is_current
 
     async def index(self, request: Request) -> Response:
-        feeds = await run_in_threadpool(discovery.listed_feeds, self.store)
+        feeds = await run_in_threadpool(discovery.listed_feeds, self.store, self.is_current)
         return HTMLResponse(
             discovery.index_html(self.site, feeds),
             headers={"cache-control": "public, max-age=60"},
         )
 
     async def opml(self, request: Request) -> Response:
-        feeds = await run_in_threadpool(discovery.listed_feeds, self.store)
+        feeds = await run_in_threadpool(discovery.listed_feeds, self.store, self.is_current)
         return Response(
             discovery.opml(self.site, feeds),
             media_type="text/x-opml; charset=utf-8",
