@@ -129,6 +129,14 @@ def _build(path: Path, r: Reader) -> Config | None:
         section_aliases=aliases,
     )
     sources = _sources(r, slugs, min_interval)
+    current_days = r.integer("retention.current_days", 30, low=1)
+    archive_days = r.integer("retention.archive_days", 3650, low=1)
+    if archive_days < current_days:
+        r.error(
+            "retention.archive_days",
+            archive_days,
+            f"must be ≥ retention.current_days ({current_days})",
+        )
     formats = r.strings("feeds.formats", FORMATS)
     for fmt in formats:
         if fmt not in FORMATS:
@@ -157,8 +165,8 @@ def _build(path: Path, r: Reader) -> Config | None:
         archive_page_items=r.integer("feeds.archive_page_items", 100, low=1),
         tombstone_days=r.integer("feeds.tombstone_days", 7, low=0),
         publish_guard_share=r.number("feeds.publish_guard_share", 0.5, low=0.0, high=1.0),
-        current_days=r.integer("retention.current_days", 30, low=1),
-        archive_days=r.integer("retention.archive_days", 3650, low=1),
+        current_days=current_days,
+        archive_days=archive_days,
         hubs=tuple(r.url_list("websub.hubs")),
         api_tokens_env=r.string("api.tokens_env", "NEWSFEEDS_API_TOKENS"),
         api_max_body_bytes=r.integer("api.max_body_bytes", 1_000_000, low=1024),

@@ -88,6 +88,10 @@ def migrate(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             # one migrator at a time when several processes start together
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727401)")
+        else:
+            # SQLite has transactional DDL, but pysqlite opens no transaction by itself:
+            # without this, a kill mid-migration could leave half a schema behind
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
