@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from soak import producers
-from soak.figures import Figure
+from soak.figures import Figure, skipped
 from soak.service import ROOT, Setup, free_port, running
 
 PHASE = "access"
@@ -193,6 +193,33 @@ def admin_attempts() -> Iterator[tuple[str, str, dict[str, str]]]:
             yield f"{variant} variant", variant, {}
 
 
+def local_address() -> str | None:
+    """A non-loopback IPv4 address of this machine (no packet is sent), or None."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
+            address = str(s.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def loopback_only(work: Path) -> tuple[int, int] | None:
+    """(refused admin requests, feed answer) from a non-loopback peer; None if none exists."""
+    address = local_address()
+    if address is None:
+        return None
+    setup = Setup(
+        work, free_port(), work / "lo.db", host=address, extra="\n[admin]\nloopback_only = true\n"
+    )
+    with running(setup):
+        refused = sum(request(setup, "GET", p)[0] == 403 for p in ADMIN_PAGES)
+        feed = request(setup, "GET", "/feeds/latest.json")[0]
+    return refused, feed
+
+
 def _admin_succeeded(page: str, status: int, body: bytes) -> bool:
     """An operator page's content came back (a redirect or refusal is not a success)."""
     signs = {"/status": b"Source status", "/status.json": b'"sources"', "/metrics": b"# HELP"}
@@ -262,7 +289,21 @@ def run(work: Path) -> list[Figure]:
         t = sweep(setup, limit, secrets)
         admin_ok, push_ok = allowed(setup)
     controls_ok = admin_ok == 200 and push_ok == 202
+    lo = loopback_only(work / "loopback")
+    lo_row = (
+        skipped(PHASE, "loopback_only from another address", "no non-loopback address here")
+        if lo is None
+        else Figure(
+            PHASE,
+            "loopback_only: admin pages refused to a non-loopback peer",
+            f"{lo[0]}/{len(ADMIN_PAGES)}",
+            f"{len(ADMIN_PAGES)}/{len(ADMIN_PAGES)}, feeds 200",
+            lo[0] == len(ADMIN_PAGES) and lo[1] == 200,
+            f"feeds answered {lo[1]}",
+        )
+    )
     return [
+        lo_row,
         Figure(
             PHASE,
             "attempts",

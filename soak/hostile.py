@@ -119,6 +119,9 @@ class Worker:
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 def _strings(value: object) -> list[str]:

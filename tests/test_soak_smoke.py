@@ -1,0 +1,46 @@
+"""`python -m soak --quick` runs every phase to the end and prints every figure with a verdict."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = (
+    "| load | requests served",
+    "| load | errors",
+    "| load | p99 latency (ms)",
+    "| load | incomplete or ETag-mismatched bodies",
+    "| faults | upstream faults injected",
+    "| faults | serving during upstream faults",
+    "| faults | memory high-water (MB)",
+    "| faults | disk-full write refusals",
+    "| faults | articles lost (kills)",
+    "| faults | duplicates (kills)",
+    "| hostile | inputs tried",
+    "| hostile | hangs",
+    "| hostile | external fetches",
+    "| fuzz | hypothesis: crashes",
+    "| access | successes",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_quick_soak_runs_every_phase(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "soak", "--quick", "--json", str(tmp_path / "figures.jsonl")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=840,
+    )
+    assert out.returncode in (0, 1), out.stderr[-3000:]  # 1: a target failed, still a report
+    for row in ROWS:
+        assert row in out.stdout, row
+    assert "phase completed | no" not in out.stdout, out.stdout
+    assert ("Verdict: PASS" in out.stdout) == (out.returncode == 0)
+    assert (tmp_path / "figures.jsonl").read_text().count("\n") >= len(ROWS)
