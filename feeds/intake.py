@@ -112,11 +112,7 @@ def take_one(
     elif archived.is_pruned(conn, article.id):
         result.unchanged += 1
         return
-    feeds = (
-        set()
-        if source.id in rules.unpublished_sources
-        else {k.name for k in keys_for(article, rules.combos)}
-    )
+    feeds = feeds_of(article, rules)
     result.feeds |= archived.save(conn, article, raw, feeds=feeds, first_seen=first_seen, now=now)
     archived.add_keys(conn, article.id, keys)
     result.article_ids.append(article.id)
@@ -136,3 +132,10 @@ def _as_edit(article: Article, stored: archived.Stored, now: datetime) -> Articl
         published=stored.published,
         updated=max(updated, stored.published),
     )
+
+
+def feeds_of(article: Article, rules: IntakeRules) -> set[str]:
+    """The feeds an article belongs in; none when its source is archived only (exclude)."""
+    if article.source_id in rules.unpublished_sources:
+        return set()
+    return {k.name for k in keys_for(article, rules.combos)}

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
 import click
 from rich.console import Console
 from rich.table import Column, Table
 
-from feeds.archive import articles as archived
+from feeds import reprocess as reprocessing
 from feeds.archive import open_store
-from feeds.archive.engine import Store
-from feeds.catalog import keys_for
-from feeds.intake import IntakeRules
 from sources.article import Article
 from sources.collect import CollectContext
 from sources.errors import SourceError
@@ -33,84 +28,10 @@ from .config import Config
 from .service import Service, utcnow
 from .wiring import rules_of
 
-# A reprocessed article keeps what readers already hold: its identity and its dates (the
-# raw item did not change, so this is no edit and `updated` must not move).
-KEPT = ("id", "guid", "published", "updated")
-# A new normalizer version alone changes nothing a reader sees: not worth a rewrite.
-UNSEEN = frozenset({"normalizer_version"})
 _HTML = re.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
 )
 _SITEMAP = re.compile(rb"<(?:[\w-]+:)?(?:urlset|sitemapindex)\b")
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One archived article as today's normalizer makes it, and which fields moved."""
-
-    kept: archived.Kept
-    article: Article
-    fields: tuple[str, ...]
-
-
-def renormalized(
-    kept: archived.Kept, source: SourceSpec, rules: IntakeRules, now: datetime
-) -> Change:
-    """Normalize a stored raw item again, keeping identity and dates."""
-    fresh = normalize(kept.raw, source, rules.normalize, now=now, first_seen=kept.first_seen)
-    old = kept.article
-    fresh = dataclasses.replace(fresh, **{name: getattr(old, name) for name in KEPT})
-    moved = tuple(
-        f.name
-        for f in dataclasses.fields(Article)
-        if f.name not in UNSEEN and getattr(fresh, f.name) != getattr(old, f.name)
-    )
-    return Change(kept, fresh, moved)
-
-
-def plan(
-    store: Store, cfg: Config, source_ids: Sequence[str] | None, now: datetime
-) -> Iterator[list[Change | str]]:
-    """Per archive batch: the articles that would change, and notes on those left alone."""
-    specs, rules = {s.id: s for s in cfg.sources}, rules_of(cfg)
-    with store.read() as conn:
-        for batch in archived.iter_for_reprocess(conn, source_ids):
-            out: list[Change | str] = []
-            for kept in batch:
-                spec = specs.get(kept.article.source_id)
-                if spec is None:
-                    out.append(f"{kept.article.id}: source {kept.article.source_id!r} is gone")
-                    continue
-                try:
-                    change = renormalized(kept, spec, rules, now)
-                except SourceError as exc:
-                    out.append(f"{kept.article.id}: left as it is, today's rules reject it: {exc}")
-                    continue
-                if change.fields:
-                    out.append(change)
-            yield out
-
-
-def apply(store: Store, changes: Sequence[Change], rules: IntakeRules, now: datetime) -> set[str]:
-    """Store re-normalized articles in one transaction; return the feeds marked dirty."""
-    touched: set[str] = set()
-    with store.begin() as conn:
-        for change in changes:
-            article = change.article
-            feeds = (
-                set()
-                if article.source_id in rules.unpublished_sources
-                else {k.name for k in keys_for(article, rules.combos)}
-            )
-            touched |= archived.save(
-                conn,
-                article,
-                change.kept.raw,
-                feeds=feeds,
-                first_seen=change.kept.first_seen,
-                now=now,
-            )
-    return touched
 
 
 @main.command()
@@ -133,8 +54,9 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     changed = notes = 0
     feeds: set[str] = set()
     out = Console()
-    for batch in plan(store, cfg, source_ids or None, now):
-        changes = [c for c in batch if isinstance(c, Change)]
+    specs = {s.id: s for s in cfg.sources}
+    for batch in reprocessing.plan(store, specs, rules, source_ids or None, now):
+        changes = [c for c in batch if isinstance(c, reprocessing.Change)]
         for note in (n for n in batch if isinstance(n, str)):
             console.print(note, markup=False, highlight=False, soft_wrap=True)
             notes += 1
@@ -142,7 +64,7 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
             out.print(_describe(change), markup=False, highlight=False, soft_wrap=True)
         changed += len(changes)
         if changes and not dry_run:
-            feeds |= apply(store, changes, rules, now)
+            feeds |= reprocessing.apply(store, changes, rules, now)
     verb = "would change" if dry_run else "changed"
     console.print(f"{changed} articles {verb}; {notes} left as they are")
     if feeds:
@@ -151,7 +73,7 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     store.dispose()
 
 
-def _describe(change: Change) -> str:
+def _describe(change: reprocessing.Change) -> str:
     """One line per changed field: `<source> <id> <field>: old -> new`."""
     head = f"{change.article.source_id} {change.article.id}"
     lines = []
