@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -28,10 +28,15 @@ def sqlite_copy(count: int, shape: data.Shape, work: Path) -> tuple[str, str]:
     done = seeded.with_suffix(".done")
     if not done.exists():
         seeded.unlink(missing_ok=True)
-        rate = bulk.seed(open_store(f"sqlite:///{seeded}"), shape, count, SEED)
+        store = open_store(f"sqlite:///{seeded}")
+        rate = bulk.seed(store, shape, count, SEED)
+        store.dispose()
         done.write_text(f"bulk-seeded at {rate:,.0f} articles/s\n", encoding="utf-8")
     copy = work / "archive.db"
-    shutil.copyfile(seeded, copy)  # the seed is never written to: each run starts unbuilt
+    # SQLite's backup API: a consistent copy including WAL pages not yet checkpointed; the
+    # seed itself is never written to, so each run starts from an unbuilt archive
+    with sqlite3.connect(seeded) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
     return f"sqlite:///{copy}", done.read_text(encoding="utf-8").strip()
 
 
