@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -48,7 +48,7 @@ class ServeSettings:
 
 def stylesheet() -> bytes:
     """The XSLT that makes a feed readable in a browser, read once at start-up."""
-    return resources.files("feeds").joinpath("static/style.xsl").read_bytes()
+    return (Path(__file__).resolve().parent.parent / "static" / "style.xsl").read_bytes()
 
 
 class App:
