@@ -66,8 +66,8 @@ def run(work: Path) -> list[Figure]:
         proc = start(setup, fsize_limit=limit)
         try:
             wait_ready(setup, proc)
-            if mounted:  # shrink to what is used plus 1 MB: the next big writes hit ENOSPC
-                _mount(mnt, f"{_used_kb(mnt) + 1024}k", remount=True)
+            if mounted:  # shrink to what is used plus 3 MB: the next big writes hit ENOSPC
+                _mount(mnt, f"{_used_kb(mnt) + 3072}k", remount=True)
             refused, failed = _fill(setup, ledger, tries=200)
             alive = proc.poll() is None
             if mounted:

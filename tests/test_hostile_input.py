@@ -25,6 +25,7 @@ KNOWN = {
     "script-in-plain-title.xml": "an RSS title feedparser calls text/plain keeps a literal "
     "<script> element through normalize into every format",
     "handler-in-plain-title.xml": "same, with an onerror= handler",
+    "handler-in-atom-author.xml": "an Atom author name keeps a literal <img onerror=…> element",
 }
 
 
