@@ -66,7 +66,8 @@ def listed_page_counts(
     """Listed (not withdrawn) members per page for positions 1…last, in one grouped query."""
     if last < 1:
         return {}
-    page = ((memberships.c.position - 1) / page_items + 1).label("page")
+    # floor division: SQLAlchemy 2 renders `/` on integers as true division
+    page = ((memberships.c.position - 1) // page_items + 1).label("page")
     where = [*_members(feed, True, excluded), memberships.c.position <= last]
     q = sa.select(page, sa.func.count()).where(*where)
     if excluded:
