@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -142,8 +142,8 @@ def _render_archived(
     found = archive_pages.members_between(conn, feed, first_current, None)
     articles = _allowed(found, site)
     current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
-    listed = archive_pages.listed_page_counts(conn, feed, size, pages * size, excluded)
     stored = archive_pages.stored_pages(conn, feed, meta.key.stem)
+    listed = _listed_counts(conn, feed, size, pages, stored, excluded)
     withdrawn = archive_pages.recently_withdrawn_pages(
         conn, feed, size, now - history.RECHECK_WINDOW
     )
@@ -158,6 +158,33 @@ def _render_archived(
     moved = history.newly_archived(pages, stored, listed)
     explained = len(found) - len(articles) + moved
     return Rendered(feed, current, rendered_pages, len(articles), explained)
+
+
+def _listed_counts(
+    conn: Connection,
+    feed: str,
+    size: int,
+    pages: int,
+    stored: Mapping[int, tuple[int, int]],
+    excluded: Collection[str],
+) -> dict[int, int]:
+    """Listed members per page; stored pages' counts are trusted while their total matches.
+
+    One COUNT over the stored pages' positions replaces a grouped count of every page on
+    each rebuild; only when it disagrees (a member left a closed page) are pages counted.
+    """
+    closed = max((n for n in stored if n <= pages), default=0)
+    if closed and all(n in stored for n in range(1, closed + 1)):
+        expected = sum(stored[n][1] for n in range(1, closed + 1))
+        if archive_pages.listed_count(conn, feed, closed * size, excluded) == expected:
+            counts = {n: stored[n][1] for n in range(1, closed + 1)}
+            counts.update(
+                archive_pages.listed_page_counts(
+                    conn, feed, size, pages * size, excluded, first=closed * size + 1
+                )
+            )
+            return counts
+    return archive_pages.listed_page_counts(conn, feed, size, pages * size, excluded)
 
 
 def store_changed(

@@ -74,6 +74,8 @@ memberships = sa.Table(
     sa.Column("left_at", UTCDateTime, nullable=True),  # when it was withdrawn (tombstones)
     sa.Index("ix_memberships_feed_live_published", "feed", "live", "published", "article_id"),
     sa.Index("ix_memberships_feed_position", "feed", "position"),
+    # archive pages count listed (left_at IS NULL) members by position from the index alone
+    sa.Index("ix_memberships_feed_left_position", "feed", "left_at", "position"),
     sa.Index("ix_memberships_article", "article_id"),
 )
 
@@ -117,6 +119,10 @@ documents = sa.Table(
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Column("item_count", sa.Integer, nullable=False),
     sa.Column("generation", sa.BigInteger, nullable=False, index=True),
+    # Covering indexes: the rebuild's "did the bytes change?" and page checks read only
+    # these columns, and must not walk past the blobs stored in the same row.
+    sa.Index("ix_documents_path_etag", "path", "etag", "item_count"),
+    sa.Index("ix_documents_feed_path_items", "feed", "path", "item_count"),
 )
 
 source_state = sa.Table(

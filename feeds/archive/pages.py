@@ -60,15 +60,34 @@ def members_between(
     return [load_article(r.data) for r in conn.execute(q)]
 
 
+def listed_count(conn: Connection, feed: str, last: int, excluded: Collection[str] = ()) -> int:
+    """How many listed (not withdrawn) members sit at positions 1…last."""
+    where = [*_members(feed, True, excluded), memberships.c.position <= last]
+    q = sa.select(sa.func.count()).select_from(memberships).where(*where)
+    if excluded:
+        q = q.join_from(memberships, articles, memberships.c.article_id == articles.c.id)
+    return int(conn.execute(q).scalar() or 0)
+
+
 def listed_page_counts(
-    conn: Connection, feed: str, page_items: int, last: int, excluded: Collection[str] = ()
+    conn: Connection,
+    feed: str,
+    page_items: int,
+    last: int,
+    excluded: Collection[str] = (),
+    *,
+    first: int = 1,
 ) -> dict[int, int]:
-    """Listed (not withdrawn) members per page for positions 1…last, in one grouped query."""
-    if last < 1:
+    """Listed (not withdrawn) members per page for positions first…last, in one grouped query."""
+    if last < first:
         return {}
     # floor division: SQLAlchemy 2 renders `/` on integers as true division
     page = ((memberships.c.position - 1) // page_items + 1).label("page")
-    where = [*_members(feed, True, excluded), memberships.c.position <= last]
+    where = [
+        *_members(feed, True, excluded),
+        memberships.c.position >= first,
+        memberships.c.position <= last,
+    ]
     q = sa.select(page, sa.func.count()).where(*where)
     if excluded:
         q = q.join_from(memberships, articles, memberships.c.article_id == articles.c.id)
