@@ -211,6 +211,7 @@ def loopback_only(work: Path) -> tuple[int, int] | None:
     address = local_address()
     if address is None:
         return None
+    work.mkdir(parents=True, exist_ok=True)
     setup = Setup(
         work, free_port(), work / "lo.db", host=address, extra="\n[admin]\nloopback_only = true\n"
     )
