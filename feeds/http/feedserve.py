@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -75,6 +76,11 @@ class FeedResponder:
         self.link_header = link_header
         self.redirects = redirects
         self.is_current = is_current
+        self._current_memo: dict[str, bool] = {}
+        self._coding_memo: dict[tuple[bytes | None, bool], str] = {}
+        self._ready_memo: dict[tuple[str, str], _Ready] = {}
+        self._count_200 = HTTP_RESPONSES.labels("200")
+        self._count_304 = HTTP_RESPONSES.labels("304")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -82,63 +88,128 @@ class FeedResponder:
         if method not in ("GET", "HEAD"):
             await _plain(send, 405, b"method not allowed\n", [(b"allow", b"GET, HEAD")])
             return
-        target = redirect_target(self.redirects, path) if _is_plain(scope) else None
+        plain = _is_plain(scope)
+        target = redirect_target(self.redirects, path) if plain and self.redirects else None
         if target is not None:
             await _redirect(send, target)
             return
-        name = feed_name(path) if _is_plain(scope) else None
+        doc = self.cache.peek(path) if plain else None
+        if doc is None:
+            await self._miss(scope, send, path, plain, head=method == "HEAD")
+        elif self._current(doc.feed):
+            await self._document(scope, send, doc, head=method == "HEAD")
+        else:
+            # it existed, its section is gone: 410, never 404 (RFC 9110 §15.5.11)
+            await _plain(send, 410, b"this feed no longer exists\n", [])
+
+    def _current(self, name: str) -> bool:
+        known = self._current_memo.get(name)
+        if known is None:
+            known = self._current_memo[name] = self.is_current(name)
+        return known
+
+    async def _miss(self, scope: Scope, send: Send, path: str, plain: bool, *, head: bool) -> None:
+        """Not cached: check the path is a feed's, then read it through from the archive."""
+        name = feed_name(path) if plain else None
         if name is None:
             await _plain(send, 404, b"no such feed\n", [])
             return
-        doc = self.cache.peek(path)
-        if doc is None:
-            try:
-                doc = await run_in_threadpool(self.cache.load, path)
-            except Exception:  # the archive is down: log it, tell the client nothing about it
-                log.exception("reading %s from the archive failed", path)
-                doc = self.cache.last_good(path)
-                if doc is None:
-                    await _plain(send, 503, b"temporarily unavailable\n", [(b"retry-after", b"30")])
-                    return
+        try:
+            doc = await run_in_threadpool(self.cache.load, path)
+        except Exception:  # the archive is down: log it, tell the client nothing about it
+            log.exception("reading %s from the archive failed", path)
+            doc = self.cache.last_good(path)
+            if doc is None:
+                await _plain(send, 503, b"temporarily unavailable\n", [(b"retry-after", b"30")])
+                return
         if doc is None:
             await _plain(send, 404, b"no such feed\n", [])
-        elif not self.is_current(name):
-            # it existed, its section is gone: 410, never 404 (RFC 9110 §15.5.11)
+        elif not self._current(name):
             await _plain(send, 410, b"this feed no longer exists\n", [])
         else:
-            await self._document(scope, send, doc, head=method == "HEAD")
+            await self._document(scope, send, doc, head=head)
 
     async def _document(self, scope: Scope, send: Send, doc: Prepared, *, head: bool) -> None:
-        headers = {k.lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        coding = choose_coding(headers.get(b"accept-encoding"), "br" in doc.bodies)
-        inm = headers.get(b"if-none-match")
-        fresh = is_fresh(inm, headers.get(b"if-modified-since"), doc.all_etags, doc.changed_at)
-        etag = matched_etag(inm, doc.all_etags, doc.etags[coding]) if fresh else doc.etags[coding]
-        archive = "/archive/" in doc.path
-        # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would
-        common = [
-            (b"etag", etag.encode()),
-            (b"last-modified", doc.last_modified.encode()),
-            (b"cache-control", self.archive_cache_control if archive else self.cache_control),
-            (b"vary", b"Accept-Encoding"),
-            (b"link", self.link_header(doc.path).encode()),
-        ]
+        accept = inm = ims = None
+        for key, value in scope["headers"]:
+            # servers hand header names over lower-cased (ASGI spec)
+            if key == b"accept-encoding":
+                accept = value
+            elif key == b"if-none-match":
+                inm = value.decode("latin-1")
+            elif key == b"if-modified-since":
+                ims = value.decode("latin-1")
+        coding = self._coding(accept, "br" in doc.bodies)
+        fresh = (inm is not None or ims is not None) and is_fresh(
+            inm, ims, doc.all_etags, doc.changed_at
+        )
+        ready = self._ready(doc, coding)
         if fresh:
-            HTTP_RESPONSES.labels("304").inc()
-            await send({"type": "http.response.start", "status": 304, "headers": common})
+            etag = matched_etag(inm, doc.all_etags, doc.etags[coding])
+            headers = ready.not_modified if etag == doc.etags[coding] else _with_etag(ready, etag)
+            self._count_304.inc()
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        body = doc.bodies[coding]
-        extra = [
-            (b"content-type", doc.media_type.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-content-type-options", b"nosniff"),
-        ]
-        if coding != "identity":
-            extra.append((b"content-encoding", coding.encode()))
-        HTTP_RESPONSES.labels("200").inc()
-        await send({"type": "http.response.start", "status": 200, "headers": common + extra})
-        await send({"type": "http.response.body", "body": b"" if head else body})
+        self._count_200.inc()
+        await send({"type": "http.response.start", "status": 200, "headers": ready.ok})
+        await send({"type": "http.response.body", "body": b"" if head else doc.bodies[coding]})
+
+    def _coding(self, accept: bytes | None, has_br: bool) -> str:
+        key = (accept, has_br)
+        coding = self._coding_memo.get(key)
+        if coding is None:
+            coding = choose_coding(accept.decode("latin-1") if accept else None, has_br)
+            if len(self._coding_memo) < 1024:  # clients send few distinct values
+                self._coding_memo[key] = coding
+        return coding
+
+    def _ready(self, doc: Prepared, coding: str) -> _Ready:
+        """The response headers of one document in one coding, built once per version."""
+        key = (doc.path, coding)
+        ready = self._ready_memo.get(key)
+        if ready is None or ready.generation != doc.generation or ready.doc is not doc:
+            ready = _build_ready(self, doc, coding)
+            if len(self._ready_memo) > 3 * self.cache.max_entries:
+                self._ready_memo.clear()
+            self._ready_memo[key] = ready
+        return ready
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """Prepared header lists for a 200 and a 304 of one document version and coding."""
+
+    doc: Prepared
+    generation: int
+    common: Headers  # everything a 304 carries but the ETag
+    ok: Headers
+    not_modified: Headers
+
+
+def _build_ready(responder: FeedResponder, doc: Prepared, coding: str) -> _Ready:
+    archive = "/archive/" in doc.path
+    # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would
+    common = [
+        (b"last-modified", doc.last_modified.encode()),
+        (b"cache-control", responder.archive_cache_control if archive else responder.cache_control),
+        (b"vary", b"Accept-Encoding"),
+        (b"link", responder.link_header(doc.path).encode()),
+    ]
+    body = doc.bodies[coding]
+    extra = [
+        (b"content-type", doc.media_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    if coding != "identity":
+        extra.append((b"content-encoding", coding.encode()))
+    etag = (b"etag", doc.etags[coding].encode())
+    return _Ready(doc, doc.generation, common, [etag, *common, *extra], [etag, *common])
+
+
+def _with_etag(ready: _Ready, etag: str) -> Headers:
+    return [(b"etag", etag.encode()), *ready.common]
 
 
 async def _redirect(send: Send, target: str) -> None:
