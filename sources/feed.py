@@ -86,12 +86,19 @@ def parse_feed(
     }
     # A stream, never bytes or a str: feedparser opens a str or bytes that names a file or a
     # URL, so a body of b"/etc/passwd" would be read from disk.
-    result = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=headers,
-        sanitize_html=False,  # normalization sanitizes with nh3 and absolutizes URLs itself
-        resolve_relative_uris=False,
-    )
+    try:
+        result = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,  # normalization sanitizes with nh3 and absolutizes URLs
+            resolve_relative_uris=False,
+        )
+    except (UnicodeError, ValueError, RecursionError) as exc:
+        # feedparser's loose parser can raise on hostile input (a lone surrogate charref
+        # such as &#xD800; in UnicodeEncodeError); parse() is meant never to raise
+        raise NotAFeedError(
+            f"not a feed: the document could not be read ({type(exc).__name__}) from {base_url}"
+        ) from exc
     warning = _bozo_message(result)
     entries: list[Entry] = list(dict.get(result, "entries") or [])
     if not entries:

@@ -18,15 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "hostile"
 MARKERS = (hostile_inputs.MARKER, hostile_inputs.SECRET, "root:x:0:0")
 # Bugs found by the soak in code this suite does not own, reported with a proposed fix;
 # strict: once fixed, the xfail turns into a failure and the entry must be removed.
-KNOWN = {
-    "charref-surrogate-title.xml": "feedparser's lenient parser raises UnicodeEncodeError "
-    "out of sources.feed.parse_feed on &#xD800;",
-    "fuzz-parse-0e4305060d.xml": "same: '<>&#xD800;' raises UnicodeEncodeError",
-    "script-in-plain-title.xml": "an RSS title feedparser calls text/plain keeps a literal "
-    "<script> element through normalize into every format",
-    "handler-in-plain-title.xml": "same, with an onerror= handler",
-    "handler-in-atom-author.xml": "an Atom author name keeps a literal <img onerror=…> element",
-}
+# Inputs that once broke a rule, kept as regular cases; add here only with a reason while a
+# fix is pending (they then run as strict xfail).
+KNOWN: dict[str, str] = {}
 
 
 class Bounded:

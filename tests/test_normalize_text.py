@@ -47,9 +47,12 @@ def test_plain_text(given: str, expected: str) -> None:
     assert plain_text(given, 300) == expected
 
 
-def test_literal_title_keeps_angle_brackets_and_ampersands() -> None:
-    assert plain_text("AT&T <b> vs &amp;", 300, is_html=False) == "AT&T <b> vs &amp;"
-    assert plain_text("AT&T <b>\u202e\x01", 300, is_html=False) == "AT&T <b>"
+def test_literal_title_keeps_ampersands_but_never_tag_shaped_text() -> None:
+    # A literal title keeps its entities as text, but tag-shaped text goes: readers strip or
+    # render it, and an escaped <script> in a plain title must never reach a feed as markup.
+    assert plain_text("AT&T <b> vs &amp;", 300, is_html=False) == "AT&T vs &amp;"
+    assert plain_text("AT&T <b>\u202e\x01", 300, is_html=False) == "AT&T"
+    assert plain_text("1 < 2 and 3 > 2", 300, is_html=False) == "1 < 2 and 3 > 2"
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ _DROP_BLOCKS = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>?|<![^>]*>|<\?[^>]*>")
+_TAG_SHAPED = re.compile(r"</?[A-Za-z!][^<>]*>")
 _BREAK_TAGS = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|hr)\b[^>]*>", re.IGNORECASE)
 _ESCAPED_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 # UTF-8 bytes read as Latin-1/cp1252 ("â€¦" for "…"): a lead byte C2-F4 followed by a
@@ -82,6 +83,10 @@ def plain_text(html_or_text: str, max_len: int, *, is_html: bool = True) -> str:
     text = xml_safe(html_or_text)
     if is_html:
         text = decode_entities(strip_tags(text))
+    # Readers strip or render tag-shaped text in titles whatever the declared type
+    # (consumers.md A4.20): an escaped "<script>" or a double-escaped "<img onerror>" must
+    # not come out of any plain-text field as markup.
+    text = _TAG_SHAPED.sub("", text)
     text = repair_mojibake(text)
     # Entities can decode to forbidden characters (&#1;, &#xFEFF;): clean again.
     text = _WHITESPACE.sub(" ", xml_safe(text)).strip()
