@@ -27,9 +27,7 @@ class SourceSpec:
     id_pattern: str | None = None
     authoritative: bool = False
     # kind-specific settings (page/sitemap selectors, patterns, listing …)
-    options: MappingProxyType[str, object] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    options: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
