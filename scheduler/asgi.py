@@ -1,4 +1,4 @@
-"""An ASGI entry point for external servers: `granian --interface asgi --factory scheduler.asgi:create`.
+"""An ASGI entry point for external servers (`uvicorn --factory scheduler.asgi:create`).
 
 Serving only: the process that runs `newsfeeds run` (or `serve`) does the polling and
 rebuilding; these workers read the same archive and follow its rebuilds.
