@@ -19,6 +19,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from uvicorn.supervisors import Multiprocess
 
 from feeds import publish, websub
 from feeds.archive import open_store
@@ -184,7 +185,9 @@ class Service:
             self.scheduler.start()
             self._schedule_embargo()
         try:
-            if serve:
+            if serve and self.cfg.workers > 1:
+                self._serve_workers()
+            elif serve:
                 QuietServer(self.uvicorn_config()).run()
             else:
                 _wait_for_signal()
@@ -223,6 +226,26 @@ class Service:
             extra_routes=api.routes(),
             admin=admin,
         )
+
+    def _serve_workers(self) -> None:
+        """Serve from `server.workers` processes; this one keeps polling and rebuilding.
+
+        Each worker builds its app from the same config (scheduler.asgi) and follows this
+        process's rebuilds through the archive, as separate hosts would.
+        """
+        os.environ["NEWSFEEDS_CONFIG"] = str(self.cfg.path.resolve())
+        config = uvicorn.Config(
+            "scheduler.asgi:create",
+            factory=True,
+            workers=self.cfg.workers,
+            host=self.cfg.host,
+            port=self.cfg.port,
+            access_log=False,
+            server_header=False,
+            log_config=None,
+            timeout_keep_alive=30,
+        )
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
 
     def uvicorn_config(self) -> uvicorn.Config:
         """uvicorn settings: our own access counting, no server header, bounded keep-alive."""

@@ -109,3 +109,27 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     with running(config, port) as proc:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+
+
+def test_several_server_workers_serve_and_stop_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    config = sample_config(tmp_path, port)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(f"port = {port}", f"port = {port}\nworkers = 2"),
+        encoding="utf-8",
+    )
+    base = f"http://127.0.0.1:{port}"
+    with running(config, port) as proc:
+        first = wait_until(f"{base}/feeds/section/world.atom", proc)
+        # any worker answers, with the same bytes and a 304 for the ETag of the other
+        for _ in range(6):
+            again = requests.get(base + "/feeds/section/world.atom", timeout=5)
+            assert again.content == first.content
+            cond = requests.get(
+                base + "/feeds/section/world.atom",
+                headers={"If-None-Match": first.headers["etag"]},
+                timeout=5,
+            )
+            assert cond.status_code == 304
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
