@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -31,27 +31,89 @@ class Stored:
     status: Status
 
 
+_STORED = (
+    articles.c.id,
+    articles.c.guid,
+    articles.c.source_id,
+    articles.c.raw_hash,
+    articles.c.published,
+    articles.c.updated,
+    articles.c.first_seen,
+    articles.c.status,
+)
+
+# Bound parameters per IN list: far below SQLite's and PostgreSQL's limits
+CHUNK = 500
+
+
 def find(conn: Connection, keys: Sequence[str]) -> Stored | None:
     """The archived article any of these identity keys names, trying them in order."""
     serialize_writers(conn)  # intake's first step: no other writer may insert it meanwhile
     for key in keys:
         row = conn.execute(
-            sa.select(
-                articles.c.id,
-                articles.c.guid,
-                articles.c.source_id,
-                articles.c.raw_hash,
-                articles.c.published,
-                articles.c.updated,
-                articles.c.first_seen,
-                articles.c.status,
-            )
+            sa.select(*_STORED)
             .join(article_keys, article_keys.c.article_id == articles.c.id)
             .where(article_keys.c.key == key)
         ).first()
         if row is not None:
             return Stored(*row[:7], status=Status(row.status))
     return None
+
+
+@dataclass(slots=True)
+class Known:
+    """What the archive holds for a batch's identity keys and article ids."""
+
+    owners: dict[str, str] = field(default_factory=dict)  # key -> article id it names
+    stored: dict[str, Stored] = field(default_factory=dict)  # by id, for keys' owners
+    existing: set[str] = field(default_factory=set)  # ids with an article row
+    pruned: set[str] = field(default_factory=set)  # ids with a retention marker
+    checked: set[str] = field(default_factory=set)  # ids whose row and marker were looked up
+
+
+def lookup(conn: Connection, keys: Iterable[str]) -> Known:
+    """Every recorded owner of these keys, with its article (if any) and pruned marker."""
+    serialize_writers(conn)  # intake's first step: no other writer may insert them meanwhile
+    known = Known()
+    q = (
+        sa.select(article_keys.c.key, article_keys.c.article_id, pruned.c.article_id, *_STORED)
+        .select_from(article_keys)
+        .outerjoin(articles, articles.c.id == article_keys.c.article_id)
+        .outerjoin(pruned, pruned.c.article_id == article_keys.c.article_id)
+    )
+    for chunk in _chunks(keys):
+        for row in conn.execute(q.where(article_keys.c.key.in_(chunk))):
+            key, owner, marker = row[0], row[1], row[2]
+            known.owners[key] = owner
+            known.checked.add(owner)
+            if marker is not None:
+                known.pruned.add(owner)
+            if row.id is not None:
+                known.stored[owner] = Stored(*row[3:10], status=Status(row.status))
+                known.existing.add(owner)
+    return known
+
+
+def check_ids(conn: Connection, known: Known, ids: Iterable[str]) -> None:
+    """Record in `known` which of these article ids have a row or a pruned marker."""
+    for chunk in _chunks(set(ids) - known.checked):
+        rows = conn.execute(
+            sa.union_all(
+                sa.select(articles.c.id, sa.literal(False)).where(articles.c.id.in_(chunk)),
+                sa.select(pruned.c.article_id, sa.literal(True)).where(
+                    pruned.c.article_id.in_(chunk)
+                ),
+            )
+        )
+        for article_id, is_marker in rows:
+            (known.pruned if is_marker else known.existing).add(article_id)
+        known.checked.update(chunk)
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
 
 
 def is_pruned(conn: Connection, article_id: str) -> bool:
@@ -65,6 +127,11 @@ def add_keys(conn: Connection, article_id: str, keys: Iterable[str]) -> None:
     insert_ignore(conn, article_keys, [{"key": k, "article_id": article_id} for k in keys])
 
 
+def add_key_pairs(conn: Connection, pairs: Sequence[tuple[str, str]]) -> None:
+    """Record (key, article id) pairs in order at once; the first owner of a key keeps it."""
+    insert_ignore(conn, article_keys, [{"key": k, "article_id": a} for k, a in pairs])
+
+
 def save(
     conn: Connection,
     article: Article,
@@ -75,7 +142,46 @@ def save(
     now: datetime,
 ) -> set[str]:
     """Insert or replace an article and its memberships; return every feed it touched."""
-    row = {
+    touched = write(conn, article, raw, feeds=feeds, first_seen=first_seen, now=now)
+    mark_dirty(conn, touched)
+    return touched
+
+
+def write(
+    conn: Connection,
+    article: Article,
+    raw: RawItem,
+    *,
+    feeds: set[str],
+    first_seen: datetime,
+    now: datetime,
+) -> set[str]:
+    """Like `save`, but leave marking the touched feeds dirty to the caller."""
+    row = _row(article, raw, first_seen)
+    exists = conn.execute(sa.select(articles.c.id).where(articles.c.id == article.id)).first()
+    if exists:
+        conn.execute(articles.update().where(articles.c.id == article.id).values(**row))
+    else:
+        conn.execute(articles.insert().values(**row))
+    return set_memberships(conn, article, feeds, now=now)
+
+
+def insert_new(conn: Connection, rows: Sequence[tuple[Article, RawItem, datetime]]) -> None:
+    """Insert articles known not to exist yet, (article, raw, first seen) each, at once."""
+    if rows:
+        conn.execute(articles.insert(), [_row(a, raw, first_seen) for a, raw, first_seen in rows])
+
+
+def add_members(
+    conn: Connection, rows: Sequence[tuple[Article, str, int]], *, now: datetime
+) -> None:
+    """Insert new memberships, (article, feed, position) each, at once."""
+    if rows:
+        conn.execute(memberships.insert(), [_member(a, f, pos, now) for a, f, pos in rows])
+
+
+def _row(article: Article, raw: RawItem, first_seen: datetime) -> dict[str, object]:
+    return {
         "id": article.id,
         "guid": article.guid,
         "url": article.url,
@@ -91,14 +197,18 @@ def save(
         "data": dump_article(article),
         "raw": dump_raw(raw),
     }
-    exists = conn.execute(sa.select(articles.c.id).where(articles.c.id == article.id)).first()
-    if exists:
-        conn.execute(articles.update().where(articles.c.id == article.id).values(**row))
-    else:
-        conn.execute(articles.insert().values(**row))
-    touched = set_memberships(conn, article, feeds, now=now)
-    mark_dirty(conn, touched)
-    return touched
+
+
+def _member(article: Article, feed: str, position: int, now: datetime) -> dict[str, object]:
+    live = article.status is Status.LIVE
+    return {
+        "feed": feed,
+        "article_id": article.id,
+        "live": live,
+        "published": article.published,
+        "position": position,
+        "left_at": None if live else now,
+    }
 
 
 def set_memberships(
@@ -124,20 +234,7 @@ def set_memberships(
     new = sorted(feeds - set(current))
     positions = next_positions(conn, new)
     if new:
-        conn.execute(
-            memberships.insert(),
-            [
-                {
-                    "feed": f,
-                    "article_id": article.id,
-                    "live": live,
-                    "published": article.published,
-                    "position": positions[f],
-                    "left_at": None if live else now,
-                }
-                for f in new
-            ],
-        )
+        conn.execute(memberships.insert(), [_member(article, f, positions[f], now) for f in new])
     kept = feeds & set(current)
     if kept:
         values: dict[str, object] = {"live": live, "published": article.published}

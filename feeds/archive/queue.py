@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -45,6 +45,51 @@ def next_positions(conn: Connection, names: Sequence[str]) -> dict[str, int]:
         )
         out[name] = int(conn.execute(stmt).scalar_one()) - 1
     return out
+
+
+def advance(
+    conn: Connection, counts: Mapping[str, int], dirty: Iterable[str] = ()
+) -> dict[str, int]:
+    """Reserve counts[f] arrival positions in each feed and queue `dirty` feeds for a rebuild.
+
+    One UPDATE … RETURNING for every feed of a batch (row-locked on PostgreSQL) instead of
+    one per article and feed; returns the first reserved position of each counted feed.
+    """
+    wanted = {name: k for name, k in counts.items() if k > 0}
+    marked = set(dirty)
+    names = sorted(set(wanted) | marked)
+    if not names:
+        return {}
+    ensure_feeds(conn, names)
+    first: dict[str, int] = {}
+    for start in range(0, len(names), _FEEDS_PER_UPDATE):
+        part = names[start : start + _FEEDS_PER_UPDATE]
+        step = {n: wanted[n] for n in part if n in wanted}
+        bump = {n: 1 for n in part if n in marked}
+        stmt = (
+            feeds.update()
+            .where(feeds.c.name.in_(part))
+            .values(
+                next_position=feeds.c.next_position + _by_name(step),
+                dirty_seq=feeds.c.dirty_seq + _by_name(bump),
+            )
+            .returning(feeds.c.name, feeds.c.next_position)
+        )
+        for name, after in conn.execute(stmt):
+            if name in step:
+                first[name] = int(after) - step[name]
+    return first
+
+
+# Feeds per position UPDATE: keeps its CASE and IN lists to a few hundred parameters
+_FEEDS_PER_UPDATE = 150
+
+
+def _by_name(amounts: Mapping[str, int]) -> sa.ColumnElement[int]:
+    """An integer per feed name (0 for the others), as SQL."""
+    if not amounts:
+        return sa.literal(0, sa.BigInteger)
+    return sa.case(amounts, value=feeds.c.name, else_=sa.literal(0, sa.BigInteger))
 
 
 def mark_dirty(conn: Connection, names: Iterable[str]) -> None:
