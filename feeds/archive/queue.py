@@ -22,8 +22,17 @@ def serialize_writers(conn: Connection) -> None:
     can deadlock; one writer at a time (as SQLite has anyway) rules that out. Fetching
     happens outside the transaction, so the lock is held only for the short write.
     """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+    if conn.dialect.name != "postgresql":
+        return
+    txn = conn.get_transaction()
+    if txn is not None and txn.is_active and conn.info.get(_LOCKED_IN) is txn:
+        return  # taken already in this transaction, and held until it ends
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+    conn.info[_LOCKED_IN] = conn.get_transaction()
+
+
+# conn.info key: the transaction that holds the writers' lock
+_LOCKED_IN = "newsfeeds.writers_lock"
 
 
 def ensure_feeds(conn: Connection, names: Iterable[str]) -> None:
