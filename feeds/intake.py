@@ -142,8 +142,8 @@ class _Batch:
             return
         if stored is not None and (
             stored.raw_hash == raw.content_hash()  # a re-poll, not an edit
-            or (stored.source_id != self.source.id and not self.source.authoritative)
-            or stored.id in self.known.pruned  # first source wins; pruned stays gone
+            or (stored.source_id != self.source.id and not self.source.authoritative)  # first wins
+            or stored.id in self.known.pruned  # retention's marker: it stays as it is
         ):
             self._add_keys(stored.id, keys)
             result.unchanged += 1
