@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +47,23 @@ class RawItem:
     status: str | None = None
     base_url: str | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as plain JSON-able values (what dataclasses.asdict gives, without copies)."""
+        data: dict[str, Any] = {f: getattr(self, f) for f in _FIELDS}
+        data["images"] = [_image_dict(img) for img in self.images]
+        return data
+
     def content_hash(self) -> str:
         """Hash of the raw upstream fields: changes on a real edit, never on a re-poll."""
-        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        # The payload must stay byte-identical across releases: stored hashes compare to it
+        payload = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
         # surrogatepass: a lone surrogate from a broken upstream must hash, not crash
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_FIELDS = tuple(RawItem.__dataclass_fields__)
+_IMAGE_FIELDS = tuple(RawImage.__dataclass_fields__)
+
+
+def _image_dict(image: RawImage) -> dict[str, str | None]:
+    return {f: getattr(image, f) for f in _IMAGE_FIELDS}

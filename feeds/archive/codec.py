@@ -10,10 +10,15 @@ from typing import Any
 from sources.article import Article, Image, Status
 from sources.raw import RawImage, RawItem
 
+_ARTICLE_FIELDS = tuple(Article.__dataclass_fields__)
+
 
 def dump_article(article: Article) -> str:
     """Serialize an Article to compact, stable JSON."""
-    data = asdict(article)
+    # built field by field: dataclasses.asdict deep-copies, which costs more than the encoding
+    data: dict[str, Any] = {f: getattr(article, f) for f in _ARTICLE_FIELDS}
+    data["image"] = asdict(article.image) if article.image is not None else None
+    data["extra"] = [list(pair) for pair in article.extra]
     for key in ("published", "updated", "embargo_until"):
         value = data[key]
         data[key] = value.isoformat() if value is not None else None
@@ -54,7 +59,7 @@ def load_article(text: str) -> Article:
 
 def dump_raw(raw: RawItem) -> str:
     """Serialize the raw upstream item, kept so `reprocess` can re-normalize it."""
-    return json.dumps(asdict(raw), ensure_ascii=False, sort_keys=True)
+    return json.dumps(raw.as_dict(), ensure_ascii=False, sort_keys=True)
 
 
 def load_raw(text: str) -> RawItem:
