@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feeds.archive import articles as archived
+from feeds.archive import reprocessing as stored
 from feeds.archive.engine import Store
 from feeds.intake import IntakeRules, feeds_of
 from sources.article import Article
@@ -26,13 +27,13 @@ UNSEEN = frozenset({"normalizer_version"})
 class Change:
     """One archived article as today's normalizer makes it, and which fields moved."""
 
-    kept: archived.Kept
+    kept: stored.Kept
     article: Article
     fields: tuple[str, ...]
 
 
 def renormalized(
-    kept: archived.Kept, source: SourceSpec, rules: IntakeRules, now: datetime
+    kept: stored.Kept, source: SourceSpec, rules: IntakeRules, now: datetime
 ) -> Change:
     """Normalize a stored raw item again, keeping identity and dates."""
     fresh = normalize(kept.raw, source, rules.normalize, now=now, first_seen=kept.first_seen)
@@ -55,7 +56,7 @@ def plan(
 ) -> Iterator[list[Change | str]]:
     """Per archive batch: the articles that would change, and notes on those left alone."""
     with store.read() as conn:
-        for batch in archived.iter_for_reprocess(conn, source_ids):
+        for batch in stored.iter_for_reprocess(conn, source_ids):
             out: list[Change | str] = []
             for kept in batch:
                 spec = specs.get(kept.article.source_id)

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from feeds import intake
-from feeds.archive import articles as archived
-from feeds.archive import queue
+from feeds.archive import embargoes, queue
 from feeds.archive import sources as source_rows
 from feeds.archive.engine import Store
 from feeds.metrics import ARTICLES, POLLS
@@ -157,9 +156,9 @@ def release_embargoes(store: Store, now: datetime) -> int:
     """Make live every embargoed article whose time has come; queue its feeds."""
     released = 0
     with store.begin() as conn:
-        for article in archived.due_embargoes(conn, now):
+        for article in embargoes.due_embargoes(conn, now):
             live = dataclasses.replace(article, status=article.status.LIVE, embargo_until=None)
-            archived.publish_embargoed(conn, live, now=now)
+            embargoes.publish_embargoed(conn, live, now=now)
             released += 1
     return released
 
@@ -167,7 +166,7 @@ def release_embargoes(store: Store, now: datetime) -> int:
 def next_embargo(store: Store) -> datetime | None:
     """When the next embargo lifts."""
     with store.read() as conn:
-        return archived.next_embargo(conn)
+        return embargoes.next_embargo(conn)
 
 
 def pending_rebuilds(store: Store) -> int:

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.archive.codec import dump_article, dump_raw, load_article, load_raw
+from feeds.archive.codec import dump_article, dump_raw, load_article
 from feeds.archive.queue import mark_dirty, next_positions, serialize_writers
 from feeds.archive.upsert import insert_ignore
 from feeds.schema import UTCDateTime, article_keys, articles, memberships, pruned
@@ -284,79 +284,6 @@ def get(conn: Connection, article_id: str) -> Article | None:
     return load_article(row.data) if row else None
 
 
-def due_embargoes(conn: Connection, now: datetime) -> list[Article]:
-    """Embargoed articles whose time has come."""
-    q = sa.select(articles.c.data).where(
-        articles.c.status == Status.EMBARGOED.value, articles.c.embargo_until <= now
-    )
-    return [load_article(r.data) for r in conn.execute(q)]
-
-
-def next_embargo(conn: Connection) -> datetime | None:
-    """When the next embargo lifts, if any."""
-    q = sa.select(sa.func.min(articles.c.embargo_until)).where(
-        articles.c.status == Status.EMBARGOED.value
-    )
-    value = conn.execute(q).scalar()
-    return value if isinstance(value, datetime) else None
-
-
 def count(conn: Connection) -> int:
     """How many articles the archive holds."""
     return int(conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar() or 0)
-
-
-def publish_embargoed(conn: Connection, article: Article, *, now: datetime) -> None:
-    """Turn an embargoed article live: its row, its memberships, its feeds queued."""
-    conn.execute(
-        articles.update()
-        .where(articles.c.id == article.id)
-        .values(status=article.status.value, embargo_until=None, data=dump_article(article))
-    )
-    conn.execute(
-        memberships.update()
-        .where(memberships.c.article_id == article.id)
-        .values(live=True, left_at=None)
-    )
-    feeds = sorted(
-        conn.execute(
-            sa.select(memberships.c.feed).where(memberships.c.article_id == article.id)
-        ).scalars()
-    )
-    # It arrives now: a fresh position puts it in the current documents, not on an
-    # archive page that closed while it waited (feeds/history.py)
-    for feed, position in next_positions(conn, feeds).items():
-        conn.execute(
-            memberships.update()
-            .where(memberships.c.article_id == article.id, memberships.c.feed == feed)
-            .values(position=position)
-        )
-    mark_dirty(conn, feeds)
-
-
-@dataclass(frozen=True, slots=True)
-class Kept:
-    """An archived article beside the raw upstream item it was normalized from."""
-
-    article: Article
-    raw: RawItem
-    first_seen: datetime
-
-
-def iter_for_reprocess(
-    conn: Connection, source_ids: Sequence[str] | None, batch: int = 500
-) -> Iterator[list[Kept]]:
-    """Archived articles (of these sources, or all) with their raw items, in batches by id."""
-    after = ""
-    while True:
-        # Keyset paging: each batch is its own short query, so writes between batches
-        # (reprocessing the previous one) neither block nor shift it.
-        q = sa.select(articles.c.id, articles.c.data, articles.c.raw, articles.c.first_seen)
-        if source_ids is not None:
-            q = q.where(articles.c.source_id.in_(list(source_ids)))
-        rows = conn.execute(q.where(articles.c.id > after).order_by(articles.c.id).limit(batch))
-        found = [Kept(load_article(r.data), load_raw(r.raw), r.first_seen) for r in rows]
-        if not found:
-            return
-        yield found
-        after = found[-1].article.id
