@@ -20,7 +20,7 @@ from feeds.catalog import keys_for
 from feeds.metrics import ARTICLES
 from feeds.push_fields import Problem, check, problem
 from sources.article import Status
-from sources.cms_record import MAX_DEPTH, items_from_records
+from sources.cms_record import MAX_DEPTH, items_from_records, json_depth
 from sources.errors import SourceError
 from sources.normalize import identity_keys, normalize
 from sources.raw import RawItem
@@ -61,25 +61,12 @@ def decode(body: bytes) -> list[object]:
         raise Invalid(400, "the JSON is nested too deeply") from exc
     except json.JSONDecodeError as exc:
         raise Invalid(400, f"invalid JSON: {exc.msg} at line {exc.lineno}") from exc
-    if _depth(value) > MAX_DEPTH:
+    if json_depth(value) > MAX_DEPTH:
         raise Invalid(400, f"the JSON is nested more than {MAX_DEPTH} levels deep")
     records = value if isinstance(value, list) else [value]
     if not records:
         raise Invalid(422, "no articles in the batch")
     return records
-
-
-def _depth(value: object) -> int:
-    """How deeply lists and objects nest (iterative, so no recursion limit applies)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        current, level = stack.pop()
-        if isinstance(current, dict):
-            current = list(current.values())
-        if isinstance(current, list):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in current)
-    return deepest
 
 
 def validate(

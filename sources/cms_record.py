@@ -47,12 +47,12 @@ def _loads(text: str, where: str) -> object:
         raise BadFile(f"{where}: nested too deeply") from exc
     except json.JSONDecodeError as exc:
         raise BadFile(f"{where}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
-    if _depth(value) > MAX_DEPTH:
+    if json_depth(value) > MAX_DEPTH:
         raise BadFile(f"{where}: nested more than {MAX_DEPTH} levels deep")
     return value
 
 
-def _depth(value: object) -> int:
+def json_depth(value: object) -> int:
     """How deeply lists and objects nest in a JSON value (iterative: no recursion limit)."""
     deepest, stack = 0, [(value, 1)]
     while stack:
