@@ -41,6 +41,7 @@ class RebuildReport:
     feeds: int = 0
     changed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    failed: list[str] = field(default_factory=list)
 
 
 def prepare(
@@ -252,30 +253,41 @@ def rebuild_dirty(
     on_change: Callable[[list[str]], None] | None = None,
     lease_seconds: float = 120.0,
     force: bool = False,
+    on_feed: Callable[[str], None] | None = None,
 ) -> RebuildReport:
     """Rebuild every feed marked dirty (leased, so several processes share the work).
 
     `force` skips the publish guard, for an operator who confirmed a large drop is right.
+    A feed whose rebuild fails keeps its last good documents and stays dirty; the others
+    go on (it is retried at the next pass, not in a loop within this one).
     """
     started = time.perf_counter()
     report = RebuildReport()
+    failed: set[str] = set()
     while True:
         with store.begin() as conn:
             claimed = queue.claim_dirty(conn, owner, now(), lease_seconds, limit=200)
+            claimed = [c for c in claimed if c[0] not in failed]
+            for feed in failed:
+                queue.release(conn, feed, owner)
         if not claimed:
             break
         for feed, seq in claimed:
             try:
                 changed = rebuild_one(store, site, feed, owner, seq, now(), force=force)
-            except Exception:
-                log.exception("rebuild of feed %s failed", feed)
+            except Exception:  # one broken feed must not hold back every other feed
+                log.exception("rebuild of feed %s failed; its last good documents stay", feed)
+                failed.add(feed)
                 with store.begin() as conn:
                     queue.release(conn, feed, owner)
-                raise
+                continue
             report.feeds += 1
             report.changed.extend(changed)
+            if on_feed is not None:
+                on_feed(feed)
             if changed and on_change is not None:
                 on_change(changed)
+    report.failed = sorted(failed)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from feeds import publish
 from feeds.archive import documents as docs
-from feeds.archive import open_store
+from feeds.archive import open_store, queue
 from feeds.archive import sources as source_rows
 from feeds.catalog import parse_name
 
@@ -139,15 +139,20 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
         bad = [n for n in feed_names if parse_name(n) is None]
         if bad:
             raise click.BadParameter(f"not feed names: {', '.join(bad)}")
-        from feeds.archive import queue
-
         with service.store.begin() as conn:
             queue.mark_dirty(conn, feed_names)
     else:
         publish.mark_all(service.store)
-    report = service.rebuild(force=force)
+    with service.store.read() as conn:
+        total = queue.pending(conn)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("rebuilding feeds", total=total)
+        report = service.rebuild(force=force, on_feed=lambda _: progress.advance(task))
     console.print(f"rebuilt {report.feeds} feeds; {len(report.changed)} documents changed")
     service.store.dispose()
+    if report.failed:
+        console.print(f"[red]failed, kept as they were: {', '.join(report.failed)}[/red]")
+        sys.exit(EXIT_PARTIAL)
 
 
 @main.command()

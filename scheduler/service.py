@@ -10,7 +10,7 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,7 +82,9 @@ class Service:
             self._schedule_embargo()
         return outcome
 
-    def rebuild(self, *, force: bool = False) -> publish.RebuildReport:
+    def rebuild(
+        self, *, force: bool = False, on_feed: Callable[[str], None] | None = None
+    ) -> publish.RebuildReport:
         """Rebuild every dirty feed (this process's share of them); `force` overrides the guard."""
         jobs.release_embargoes(self.store, utcnow())
         report = publish.rebuild_dirty(
@@ -92,7 +94,12 @@ class Service:
             now=utcnow,
             on_change=self._changed,
             force=force,
+            on_feed=on_feed,
         )
+        if report.failed:
+            log.error(
+                "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
+            )
         if report.feeds:
             REBUILDS.inc(report.feeds)
             REBUILD_SECONDS.observe(report.seconds)
