@@ -31,10 +31,12 @@ def everyday(quick: bool) -> dict[str, Callable[[], list[Result]]]:
             publish.rebuild_dirty(
                 store, data.site_of(EVERYDAY), owner="bench", now=lambda: data.NOW
             )
-            times = push.measure(store, url, EVERYDAY, work, 3 if quick else 20, articles)
+            times = push.measure(url, EVERYDAY, work, 3 if quick else 20, articles)
             rows = [
                 push.latency_row(
-                    f"push → new bytes served, {articles:,} articles [{seeded}]", times
+                    f"push (POST /api/articles) → new bytes served, {articles:,} articles "
+                    f"[{seeded}]",
+                    times,
                 ),
                 push.rewrites_row(store, EVERYDAY, articles + 1000),
             ]

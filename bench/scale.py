@@ -44,16 +44,15 @@ def push_at(count: int, shape: data.Shape, work: Path, samples: int) -> push.Pus
     url, _ = sets.sqlite_copy(count, shape, work)
     store = open_store(url)
     publish.rebuild_dirty(store, data.site_of(shape), owner="bench", now=lambda: data.NOW)
-    times = push.measure(store, url, shape, work, samples, first_index=count)
     store.dispose()
-    return times
+    return push.measure(url, shape, work, samples, first_index=count)
 
 
 def push_ratio_row(big: int, small: int, big_t: push.PushTimes, small_t: push.PushTimes) -> Result:
     """The same push latency at `big` articles against `small`."""
     ratio = big_t.median() / small_t.median()
     return Result(
-        row=f"push → new bytes served, {big:,} articles",
+        row=f"push (POST /api/articles) → new bytes served, {big:,} articles",
         figure=f"median {big_t.median() * 1000:.0f} ms, p99 {big_t.p99() * 1000:.0f} ms",
         limit=f"{small:,} articles: median {small_t.median() * 1000:.0f} ms, "
         f"p99 {small_t.p99() * 1000:.0f} ms",

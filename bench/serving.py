@@ -92,7 +92,9 @@ section = "s00"
 
 
 @contextlib.contextmanager
-def newsfeeds_server(config: Path, port: int) -> Iterator[str]:
+def newsfeeds_server(
+    config: Path, port: int, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`newsfeeds serve` pinned to the server core; yields its base URL."""
     server_core, _ = tools.cores()
     exe = Path(sys.executable).with_name("newsfeeds")
@@ -109,7 +111,7 @@ def newsfeeds_server(config: Path, port: int) -> Iterator[str]:
     ]
     # PYTHONPATH=checkout: the editable install alone resolves `feeds` as a namespace package
     # and importlib.resources then cannot open feeds/static (reported, not ours to fix)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     with _process(cmd, cwd=ROOT, env=env) as proc:
         yield _wait_ready(f"http://127.0.0.1:{port}", "/healthz", proc)
 
