@@ -135,3 +135,9 @@ def test_every_encoding_case_gives_xml_safe_text(path: Path) -> None:
         text = plain_text(value, 300)
         etree.fromstring(f"<x>{escape(text)}</x>")
         assert "\ufffe" not in text and "\x00" not in text
+
+
+def test_tag_removal_does_not_rejoin_into_a_tag() -> None:
+    # soak finding: one pass over "<scr<script>ipt>" rejoined the halves into "<script>"
+    joined = plain_text("&lt;scr&lt;script&gt;ipt&gt;alert(1)&lt;/script&gt;", 500)
+    assert "<" not in joined and joined == "alert(1)"

@@ -86,7 +86,9 @@ def plain_text(html_or_text: str, max_len: int, *, is_html: bool = True) -> str:
     # Readers strip or render tag-shaped text in titles whatever the declared type
     # (consumers.md A4.20): an escaped "<script>" or a double-escaped "<img onerror>" must
     # not come out of any plain-text field as markup.
-    text = _TAG_SHAPED.sub("", text)
+    # Until nothing changes: "<scr<script>ipt>" would otherwise rejoin into "<script>"
+    while (stripped := _TAG_SHAPED.sub("", text)) != text:
+        text = stripped
     text = repair_mojibake(text)
     # Entities can decode to forbidden characters (&#1;, &#xFEFF;): clean again.
     text = _WHITESPACE.sub(" ", xml_safe(text)).strip()
