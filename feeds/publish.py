@@ -8,10 +8,11 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import itertools
 import logging
 import re
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -91,7 +92,7 @@ class Rendered:
 
     feed: str
     current: list[docs.Document]
-    pages: list[docs.Document]
+    pages: Iterator[docs.Document]  # rendered lazily, inside the rebuild's transaction
     available: int  # articles the current documents were offered
     explained: int  # left the current documents for rights or onto new archive pages
 
@@ -131,7 +132,7 @@ def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rende
     found = archived.newest(conn, feed, site.items)
     articles = _allowed(found, site)
     current = render_docs(site, meta, articles, now, deleted)
-    return Rendered(feed, current, [], len(articles), len(found) - len(articles))
+    return Rendered(feed, current, iter(()), len(articles), len(found) - len(articles))
 
 
 def _render_archived(
@@ -149,17 +150,22 @@ def _render_archived(
     withdrawn = archive_pages.recently_withdrawn_pages(
         conn, feed, size, now - history.RECHECK_WINDOW
     )
-    rendered_pages: list[docs.Document] = []
-    for n in history.pages_to_render(pages, listed, stored, len(site.formats), withdrawn):
-        first, last = history.page_bounds(n, size)
-        found_on_page = archive_pages.members_between(
-            conn, feed, first, last, listed=True, excluded=excluded
-        )
-        members = _allowed(found_on_page, site)
-        rendered_pages += render_docs(site, history.page_meta(meta, n, pages), members, now)
+    stale = history.pages_to_render(pages, listed, stored, len(site.formats), withdrawn)
+
+    def rendered_pages() -> Iterator[docs.Document]:
+        # one page at a time: a first build of "latest" has thousands of pages, and holding
+        # every rendered and compressed page at once would cost gigabytes
+        for n in stale:
+            first, last = history.page_bounds(n, size)
+            found_on_page = archive_pages.members_between(
+                conn, feed, first, last, listed=True, excluded=excluded
+            )
+            members = _allowed(found_on_page, site)
+            yield from render_docs(site, history.page_meta(meta, n, pages), members, now)
+
     moved = history.newly_archived(pages, stored, listed)
     explained = len(found) - len(articles) + moved
-    return Rendered(feed, current, rendered_pages, len(articles), explained)
+    return Rendered(feed, current, rendered_pages(), len(articles), explained)
 
 
 def _listed_counts(
@@ -190,7 +196,7 @@ def _listed_counts(
 
 
 def store_changed(
-    conn: Connection, site: Site, rendered: Sequence[docs.Document], now: datetime
+    conn: Connection, site: Site, rendered: Iterable[docs.Document], now: datetime
 ) -> list[str]:
     """Write the documents whose bytes changed; queue WebSub pings for current ones."""
     changed = []
@@ -238,7 +244,9 @@ def rebuild_one(
             guard.refuse(conn, refusal, now)
             changed: list[str] = []
         else:
-            changed = store_changed(conn, site, rendered.current + rendered.pages, now)
+            changed = store_changed(
+                conn, site, itertools.chain(rendered.current, rendered.pages), now
+            )
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
     return changed
