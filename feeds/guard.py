@@ -59,13 +59,18 @@ def check(
     explained: int,
     share: float,
     current_days: int,
+    full: int | None = None,
 ) -> Refusal | None:
     """The first current document whose unexplained loss exceeds the share, if any.
 
     `available` is how many articles the documents were offered, `explained` how many left
-    them for a known reason besides withdrawals and pruning (rights, archiving).
+    them for a known reason besides withdrawals and pruning (rights, archiving). A document
+    still holding `full` items (the configured `feeds.items`) is never refused: a feed at
+    its normal size is no collapse, even right after an operator lowered `feeds.items`.
     """
     for doc in current:
+        if full is not None and doc.item_count >= full:
+            continue
         previous = archive_pages.document_state(conn, doc.path)
         if previous is None:
             continue

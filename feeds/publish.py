@@ -239,6 +239,7 @@ def rebuild_one(
                 explained=rendered.explained,
                 share=site.publish_guard_share,
                 current_days=site.current_days,
+                full=site.items,
             )
         if refusal is not None:
             guard.refuse(conn, refusal, now)

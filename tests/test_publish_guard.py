@@ -119,3 +119,18 @@ def test_small_feeds_are_not_guarded(store: Store) -> None:
     with store.read() as conn:
         doc = docs.get(conn, WORLD)
     assert doc is not None and doc.item_count == 0
+
+
+def test_lowering_feeds_items_is_no_collapse(store: Store) -> None:
+    # a section×country feed (not archived) holds exactly `items`: 10, then 4 after a config change
+    rules = dataclasses.replace(RULES, combos=ComboRule("with-articles"))
+    combo = "/feeds/section/world/in.rss"
+    intake.take(store, SOURCE, [raw(i, countries=("IN",)) for i in range(1, 11)], rules, now=NOW)
+    publish.rebuild_dirty(store, SITE, owner="t", now=lambda: NOW)
+    publish.mark_all(store)
+    refusals = GUARD_REFUSALS._value.get()
+    publish.rebuild_dirty(store, dataclasses.replace(SITE, items=4), owner="t", now=lambda: LATER)
+    assert GUARD_REFUSALS._value.get() == refusals
+    with store.read() as conn:
+        doc = docs.get(conn, combo)
+        assert doc is not None and doc.item_count == 4
