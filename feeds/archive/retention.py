@@ -131,8 +131,3 @@ def pruned_id(conn: Connection, keys: Sequence[str]) -> str | None:
     )
     value = conn.execute(q).scalar()
     return str(value) if value is not None else None
-
-
-def marker_count(conn: Connection) -> int:
-    """How many pruned markers the archive keeps."""
-    return int(conn.execute(sa.select(sa.func.count()).select_from(pruned)).scalar() or 0)
