@@ -68,10 +68,10 @@ def check(
     still holding `full` items (the configured `feeds.items`) is never refused: a feed at
     its normal size is no collapse, even right after an operator lowered `feeds.items`.
     """
-    for doc in current:
-        if full is not None and doc.item_count >= full:
-            continue
-        previous = archive_pages.document_state(conn, doc.path)
+    shrunk = [d for d in current if full is None or d.item_count < full]
+    states = archive_pages.document_states(conn, [d.path for d in shrunk])
+    for doc in shrunk:
+        previous = states.get(doc.path)
         if previous is None:
             continue
         before, since = previous

@@ -33,6 +33,7 @@ from sources.article import Article
 log = logging.getLogger(__name__)
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+STORE_BATCH = 12  # documents per lookup-and-write: four archive pages in three formats
 
 
 @dataclass(slots=True)
@@ -200,16 +201,25 @@ def store_changed(
 ) -> list[str]:
     """Write the documents whose bytes changed; queue WebSub pings for current ones."""
     changed = []
-    for doc in rendered:
-        previous = docs.etag_of(conn, doc.path)
-        if previous is not None and previous[0] == doc.etag:
-            continue  # same bytes: keep the stored change time, so Last-Modified holds
-        docs.put(conn, doc)
-        changed.append(doc.path)
+    # a few documents at a time: one lookup and one write per batch, not per document,
+    # while pages rendered lazily are still never all held at once
+    for batch in _batches(rendered, STORE_BATCH):
+        stored = docs.etags_of(conn, [d.path for d in batch])
+        # same bytes: keep the stored change time, so Last-Modified holds
+        fresh = [d for d in batch if stored.get(d.path) != d.etag]
+        docs.put_many(conn, fresh)
+        changed += [d.path for d in fresh]
     # archive pages are fetched by walking links, never subscribed to: no pings
     topics = [site.base_url + p for p in changed if "/archive/" not in p]
     pings.enqueue(conn, site.hubs, topics, now)
     return changed
+
+
+def _batches(items: Iterable[docs.Document], size: int) -> Iterator[list[docs.Document]]:
+    """Consecutive lists of up to `size` items (itertools.batched is Python 3.12+)."""
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
 
 
 def rebuild_one(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from feeds.archive.queue import bump
-from feeds.archive.upsert import upsert
+from feeds.archive.upsert import upsert_many
 from feeds.schema import documents
 
 
@@ -43,13 +44,28 @@ def etag_of(conn: Connection, path: str) -> tuple[str, int] | None:
     return (row.etag, row.item_count) if row else None
 
 
+def etags_of(conn: Connection, paths: Sequence[str]) -> dict[str, str]:
+    """path -> ETag of those of these paths that are stored, in one query."""
+    if not paths:
+        return {}
+    q = sa.select(documents.c.path, documents.c.etag).where(documents.c.path.in_(paths))
+    return {r.path: r.etag for r in conn.execute(q)}
+
+
 def put(conn: Connection, doc: Document) -> int:
     """Store (replace) a document in the caller's transaction; return its generation."""
-    generation = bump(conn, "documents")
-    row = _as_row(doc)
-    row["generation"] = generation
-    upsert(conn, documents, row, ["path"])
-    return generation
+    return put_many(conn, [doc])
+
+
+def put_many(conn: Connection, batch: Sequence[Document]) -> int:
+    """Store (replace) documents, generations in order, in one statement; return the last."""
+    if not batch:
+        return 0
+    last = bump(conn, "documents", len(batch))
+    first = last - len(batch) + 1
+    rows = [_as_row(doc) | {"generation": first + i} for i, doc in enumerate(batch)]
+    upsert_many(conn, documents, rows, ["path"])
+    return last
 
 
 def _as_row(doc: Document) -> dict[str, object]:

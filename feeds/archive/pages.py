@@ -10,7 +10,7 @@ embargoed (`left_at` is NULL), which includes those retention aged out of curren
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -122,12 +122,14 @@ def stored_pages(conn: Connection, feed: str, stem: str) -> dict[int, tuple[int,
     return out
 
 
-def document_state(conn: Connection, path: str) -> tuple[int, datetime] | None:
-    """(items, change time) of a stored document."""
-    row = conn.execute(
-        sa.select(documents.c.item_count, documents.c.changed_at).where(documents.c.path == path)
-    ).first()
-    return (int(row.item_count), row.changed_at) if row else None
+def document_states(conn: Connection, paths: Sequence[str]) -> dict[str, tuple[int, datetime]]:
+    """path -> (items, change time) of those of these documents that are stored."""
+    if not paths:
+        return {}
+    q = sa.select(documents.c.path, documents.c.item_count, documents.c.changed_at).where(
+        documents.c.path.in_(paths)
+    )
+    return {r.path: (int(r.item_count), r.changed_at) for r in conn.execute(q)}
 
 
 def withdrawn_since(conn: Connection, feed: str, since: datetime) -> int:

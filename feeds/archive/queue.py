@@ -172,13 +172,18 @@ def pending(conn: Connection) -> int:
     return int(conn.execute(q).scalar() or 0)
 
 
-def bump(conn: Connection, counter: str) -> int:
-    """Increment a named counter and return its new value (serialized by the row lock)."""
-    insert_ignore(conn, counters, [{"name": counter, "value": 0}])
-    stmt = (
-        counters.update()
-        .where(counters.c.name == counter)
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value)
-    )
-    return int(conn.execute(stmt).scalar_one())
+_BUMP = (
+    counters.update()
+    .where(counters.c.name == sa.bindparam("counter"))
+    .values(value=counters.c.value + sa.bindparam("by"))
+    .returning(counters.c.value)
+)
+
+
+def bump(conn: Connection, counter: str, by: int = 1) -> int:
+    """Add `by` to a named counter and return its new value (serialized by the row lock)."""
+    value = conn.execute(_BUMP, {"counter": counter, "by": by}).scalar()
+    if value is None:  # the first use of this counter
+        insert_ignore(conn, counters, [{"name": counter, "value": 0}])
+        value = conn.execute(_BUMP, {"counter": counter, "by": by}).scalar_one()
+    return int(value)
