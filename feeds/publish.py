@@ -22,8 +22,8 @@ from sqlalchemy.engine import Connection
 from feeds import crashpoints, guard, history
 from feeds.archive import articles as archived
 from feeds.archive import documents as docs
+from feeds.archive import page_changes, pings, queue
 from feeds.archive import pages as archive_pages
-from feeds.archive import pings, queue
 from feeds.archive.engine import Store
 from feeds.catalog import MEDIA_TYPES, FeedMeta, Format
 from feeds.render import Tombstone, render_within_budget
@@ -96,6 +96,8 @@ class Rendered:
     pages: Iterator[docs.Document]  # rendered lazily, inside the rebuild's transaction
     available: int  # articles the current documents were offered
     explained: int  # left the current documents for rights or onto new archive pages
+    seen: page_changes.Pending = page_changes.NONE_SEEN
+    built: tuple[int, str] | None = None  # (pages, settings shape) once stored
 
 
 def render_docs(
@@ -124,20 +126,26 @@ def render_docs(
 def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rendered:
     """Render a feed's current documents and the archive pages that need it (nothing stored)."""
     meta = meta_for(site, feed)
+    seen = page_changes.pending(conn, feed)
     since = now - timedelta(days=site.tombstone_days)
     deleted = [
         Tombstone(guid=g, when=w, url=u) for g, w, u in archived.left_since(conn, feed, since)
     ]
     if history.is_archived(meta.key):
-        return _render_archived(conn, site, meta, now, deleted)
+        return _render_archived(conn, site, meta, now, deleted, seen)
     found = archived.newest(conn, feed, site.items)
     articles = _allowed(found, site)
     current = render_docs(site, meta, articles, now, deleted)
-    return Rendered(feed, current, iter(()), len(articles), len(found) - len(articles))
+    return Rendered(feed, current, iter(()), len(articles), len(found) - len(articles), seen)
 
 
 def _render_archived(
-    conn: Connection, site: Site, meta: FeedMeta, now: datetime, deleted: list[Tombstone]
+    conn: Connection,
+    site: Site,
+    meta: FeedMeta,
+    now: datetime,
+    deleted: list[Tombstone],
+    seen: page_changes.Pending,
 ) -> Rendered:
     """Current documents plus stale archive pages of a feed with RFC 5005 archives."""
     feed, size, excluded = meta.key.name, site.archive_page_items, site.excluded_sources
@@ -146,12 +154,8 @@ def _render_archived(
     found = archive_pages.members_between(conn, feed, first_current, None)
     articles = _allowed(found, site)
     current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
-    stored = archive_pages.stored_pages(conn, feed, meta.key.stem)
-    listed = _listed_counts(conn, feed, size, pages, stored, excluded)
-    withdrawn = archive_pages.recently_withdrawn_pages(
-        conn, feed, size, now - history.RECHECK_WINDOW
-    )
-    stale = history.pages_to_render(pages, listed, stored, len(site.formats), withdrawn)
+    shape = _archive_shape(site)
+    stale, moved = _stale_pages(conn, site, meta, pages, (shape, seen, now))
 
     def rendered_pages() -> Iterator[docs.Document]:
         # one page at a time: a first build of "latest" has thousands of pages, and holding
@@ -164,9 +168,50 @@ def _render_archived(
             members = _allowed(found_on_page, site)
             yield from render_docs(site, history.page_meta(meta, n, pages), members, now)
 
-    moved = history.newly_archived(pages, stored, listed)
     explained = len(found) - len(articles) + moved
-    return Rendered(feed, current, rendered_pages(), len(articles), explained)
+    return Rendered(feed, current, rendered_pages(), len(articles), explained, seen, (pages, shape))
+
+
+def _archive_shape(site: Site) -> str:
+    """The settings that decide which pages exist and what they list, as one string."""
+    excluded = ",".join(sorted(site.excluded_sources))
+    return f"{site.archive_page_items}|{','.join(site.formats)}|{excluded}"
+
+
+def _stale_pages(
+    conn: Connection,
+    site: Site,
+    meta: FeedMeta,
+    pages: int,
+    since_last: tuple[str, page_changes.Pending, datetime],
+) -> tuple[list[int], int]:
+    """(pages to render, members moving onto newly published pages).
+
+    With the last build's summary and the same settings, only pages holding a noted change
+    and pages published since then (and the previous newest, which gains a next-archive
+    link) are stale: a cost that does not grow with the archive. Without it, every stored
+    page is checked against a count of its members.
+    """
+    feed, size, excluded = meta.key.name, site.archive_page_items, site.excluded_sources
+    shape, seen, now = since_last
+    last = page_changes.summary(conn, feed)
+    if last is not None and last[1] == shape and last[0] <= pages:
+        built = last[0]
+        todo = {(p - 1) // size + 1 for p in seen.positions}
+        todo = {n for n in todo if 1 <= n <= pages} | set(range(built + 1, pages + 1))
+        if 0 < built < pages:
+            todo.add(built)
+        fresh = archive_pages.listed_page_counts(
+            conn, feed, size, pages * size, excluded, first=built * size + 1
+        )
+        return sorted(todo), sum(fresh.values())
+    stored = archive_pages.stored_pages(conn, feed, meta.key.stem)
+    listed = _listed_counts(conn, feed, size, pages, stored, excluded)
+    withdrawn = archive_pages.recently_withdrawn_pages(
+        conn, feed, size, now - history.RECHECK_WINDOW
+    )
+    stale = history.pages_to_render(pages, listed, stored, len(site.formats), withdrawn)
+    return stale, history.newly_archived(pages, stored, listed)
 
 
 def _listed_counts(
@@ -258,6 +303,7 @@ def rebuild_one(
             changed = store_changed(
                 conn, site, itertools.chain(rendered.current, rendered.pages), now
             )
+            page_changes.record_built(conn, feed, rendered.built, rendered.seen)
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
     return changed

@@ -90,6 +90,11 @@ feeds = sa.Table(
     sa.Column("built_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
+    # archive pages published at the last build, and the settings they were built with
+    # (page size, formats, excluded sources): with page_changes, a rebuild of an archived
+    # feed touches only new and changed pages instead of checking every page (0004)
+    sa.Column("archive_pages", sa.BigInteger, nullable=True),
+    sa.Column("archive_shape", sa.Text, nullable=True),
     # partial: only dirty rows, so claim_dirty and pending() never read every feed (0002)
     sa.Index(
         "ix_feeds_dirty",
@@ -97,6 +102,17 @@ feeds = sa.Table(
         postgresql_where=sa.text("dirty_seq > built_seq"),
         sqlite_where=sa.text("dirty_seq > built_seq"),
     ),
+)
+
+# Positions whose listing changed (a member withdrawn, restored, moved away, re-positioned
+# or pruned) since the feed's last build: the archive pages a rebuild must re-render (0004).
+page_changes = sa.Table(
+    "page_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("feed", sa.String(200), nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Index("ix_page_changes_feed", "feed", "id"),
 )
 
 counters = sa.Table(

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from feeds.archive import page_changes
 from feeds.archive.codec import dump_article, dump_raw, load_article
 from feeds.archive.queue import mark_dirty, next_positions, serialize_writers
 from feeds.archive.upsert import insert_ignore
@@ -216,26 +217,31 @@ def set_memberships(
 ) -> set[str]:
     """Make the article a member of exactly these feeds; return feeds before ∪ after."""
     live = article.status is Status.LIVE
-    current = {
-        r.feed: r.live
-        for r in conn.execute(
-            sa.select(memberships.c.feed, memberships.c.live).where(
-                memberships.c.article_id == article.id
-            )
+    rows = conn.execute(
+        sa.select(memberships.c.feed, memberships.c.left_at).where(
+            memberships.c.article_id == article.id
         )
-    }
-    gone = set(current) - feeds
+    ).all()
+    # listed on archive pages while left_at is NULL; after this update, exactly when live
+    relisted = {r.feed for r in rows if (r.left_at is None) != live}
+    current = {r.feed for r in rows}
+    gone = current - feeds
+    touched = (gone | (relisted & feeds)) if rows else set()
+    if touched:
+        page_changes.note_members(
+            conn, sa.and_(memberships.c.article_id == article.id, memberships.c.feed.in_(touched))
+        )
     if gone:
         conn.execute(
             memberships.delete().where(
                 memberships.c.article_id == article.id, memberships.c.feed.in_(gone)
             )
         )
-    new = sorted(feeds - set(current))
+    new = sorted(feeds - current)
     positions = next_positions(conn, new)
     if new:
         conn.execute(memberships.insert(), [_member(article, f, positions[f], now) for f in new])
-    kept = feeds & set(current)
+    kept = feeds & current
     if kept:
         values: dict[str, object] = {"live": live, "published": article.published}
         values["left_at"] = (
@@ -246,7 +252,7 @@ def set_memberships(
             .where(memberships.c.article_id == article.id, memberships.c.feed.in_(kept))
             .values(**values)
         )
-    return set(current) | feeds
+    return current | feeds
 
 
 def newest(conn: Connection, feed: str, limit: int) -> list[Article]:

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from feeds.archive import page_changes
 from feeds.archive.codec import dump_article, load_article
 from feeds.archive.queue import mark_dirty, next_positions
 from feeds.schema import articles, memberships
@@ -49,6 +50,7 @@ def publish_embargoed(conn: Connection, article: Article, *, now: datetime) -> N
     )
     # It arrives now: a fresh position puts it in the current documents, not on an
     # archive page that closed while it waited (feeds/history.py)
+    page_changes.note_members(conn, memberships.c.article_id == article.id)
     for feed, position in next_positions(conn, feeds).items():
         conn.execute(
             memberships.update()

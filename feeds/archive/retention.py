@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from feeds.archive import page_changes
 from feeds.archive.queue import mark_dirty, serialize_writers
 from feeds.archive.upsert import insert_ignore
 from feeds.schema import article_keys, articles, counters, memberships, pruned
@@ -113,6 +114,7 @@ def prune(conn: Connection, ids: Sequence[str], now: datetime) -> Pruned:
     insert_ignore(conn, pruned, markers)
     member = memberships.c.article_id.in_(ids)
     feeds = frozenset(conn.execute(sa.select(memberships.c.feed).where(member)).scalars())
+    page_changes.note_members(conn, member)  # the archive pages that listed them
     conn.execute(memberships.delete().where(member))
     conn.execute(articles.delete().where(articles.c.id.in_(ids)))
     mark_dirty(conn, feeds)  # archive pages that listed them change

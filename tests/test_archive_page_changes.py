@@ -1,0 +1,132 @@
+"""Rebuilds of archived feeds touch only new and changed pages (page_changes), on both engines.
+
+The reference for every case is the full check (every stored page compared with a count of
+its members): after the incremental rebuilds, forgetting the summaries and rebuilding every
+feed that way must write nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from feeds import publish
+from feeds.archive import pages as archive_pages
+from feeds.archive import queue, retention
+from feeds.archive.engine import Store
+from feeds.schema import articles, feeds, page_changes
+from tests.test_archive_pages import NOW, SITE, atom_chain, guids, ingest, raw, rebuild
+
+
+def full_check_writes(store: Store) -> set[str]:
+    """What a rebuild of every feed writes once the summaries are forgotten."""
+    with store.begin() as conn:
+        conn.execute(feeds.update().values(archive_pages=None, archive_shape=None))
+        queue.mark_dirty(conn, queue.all_feed_names(conn))
+    return rebuild(store, NOW + timedelta(hours=1))
+
+
+def no_full_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail if a rebuild lists every stored page (the check whose cost grows with the archive)."""
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a rebuild listed every stored page")
+
+    monkeypatch.setattr(archive_pages, "stored_pages", refuse)
+
+
+def test_a_new_arrival_renders_no_old_page(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest(store, [raw(n) for n in range(1, 40)])  # 39 arrivals: 9 pages of 4
+    rebuild(store)
+    no_full_check(monkeypatch)
+    ingest(store, [raw(40)], now=NOW + timedelta(minutes=1))
+    changed = {p for p in rebuild(store, NOW + timedelta(minutes=1)) if "/feeds/latest" in p}
+    assert changed == {f"/feeds/latest.{f}" for f in ("rss", "atom", "json")}
+    ingest(store, [raw(n) for n in range(41, 44)], now=NOW + timedelta(minutes=2))
+    changed = {p for p in rebuild(store, NOW + timedelta(minutes=2)) if "/feeds/latest/" in p}
+    # page 10 is published; page 9 gains its next-archive link (JSON Feed has none)
+    assert changed == {
+        *(f"/feeds/latest/archive/10.{f}" for f in ("rss", "atom", "json")),
+        "/feeds/latest/archive/9.rss",
+        "/feeds/latest/archive/9.atom",
+    }
+    monkeypatch.undo()
+    assert full_check_writes(store) == set()
+
+
+def test_withdrawal_and_restoration_reach_their_page(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(store, [raw(n) for n in range(1, 24)])
+    rebuild(store)
+    no_full_check(monkeypatch)
+    gone = guids(store, [6])
+    later = NOW + timedelta(minutes=5)
+    ingest(store, [raw(6, status="withdrawn")], now=later)
+    changed = rebuild(store, later)
+    assert "/feeds/latest/archive/2.atom" in changed  # story 6 sat at position 6: page 2
+    assert not any("/archive/1." in p or "/archive/3." in p for p in changed)
+    ids = [i for _, e in atom_chain(store, "latest") for i in e]
+    assert not gone & set(ids) and len(ids) == 22
+    ingest(store, [raw(6, title="Story 6, restored")], now=later + timedelta(minutes=5))
+    assert "/feeds/latest/archive/2.atom" in rebuild(store, later + timedelta(minutes=5))
+    ids = [i for _, e in atom_chain(store, "latest") for i in e]
+    assert gone <= set(ids) and len(ids) == 23
+    monkeypatch.undo()
+    assert full_check_writes(store) == set()
+
+
+def test_a_member_moved_to_another_feed_leaves_its_page(store: Store) -> None:
+    ingest(store, [raw(n) for n in range(1, 24)])
+    rebuild(store)
+    later = NOW + timedelta(minutes=5)
+    ingest(store, [raw(3, countries=("FR",))], now=later)
+    changed = rebuild(store, later)
+    assert "/feeds/country/in/archive/1.atom" in changed, sorted(changed)
+    in_ids = [i for _, e in atom_chain(store, "country/in") for i in e]
+    assert len(in_ids) == 22 and not guids(store, [3]) & set(in_ids)
+    assert full_check_writes(store) == set()
+
+
+def test_pruned_members_leave_their_pages(store: Store) -> None:
+    ingest(store, [raw(n) for n in range(1, 24)])
+    rebuild(store)
+    with store.begin() as conn:
+        ids = list(
+            conn.execute(sa.select(articles.c.id).order_by(articles.c.published).limit(2)).scalars()
+        )
+        retention.prune(conn, ids, NOW)
+    changed = rebuild(store, NOW + timedelta(minutes=1))
+    assert "/feeds/latest/archive/1.atom" in changed
+    assert sum(len(e) for _, e in atom_chain(store, "latest")) == 21
+    assert full_check_writes(store) == set()
+
+
+def test_changes_are_consumed_by_the_build_that_saw_them(store: Store) -> None:
+    ingest(store, [raw(n) for n in range(1, 24)])
+    rebuild(store)
+    ingest(store, [raw(6, status="withdrawn")], now=NOW + timedelta(minutes=5))
+    with store.read() as conn:
+        noted = conn.execute(sa.select(sa.func.count()).select_from(page_changes)).scalar()
+    assert noted and noted >= 3  # latest, its section and its country at least
+    rebuild(store, NOW + timedelta(minutes=5))
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(page_changes)).scalar() == 0
+
+
+def test_a_new_page_size_checks_every_page_once(store: Store) -> None:
+    ingest(store, [raw(n) for n in range(1, 24)])
+    rebuild(store)
+    wider = dataclasses.replace(SITE, archive_page_items=5)
+    with store.begin() as conn:
+        queue.mark_dirty(conn, queue.all_feed_names(conn))
+    publish.rebuild_dirty(store, wider, owner="test", now=lambda: NOW)
+    with store.read() as conn:
+        shapes = set(conn.execute(sa.select(feeds.c.archive_shape)).scalars())
+    assert any(s and s.startswith("5|") for s in shapes)
+    # (23 - 3) // 5 = 4 pages of 5, each listing 5 stories
+    chain = atom_chain(store, "latest")
+    assert [len(e) for _, e in chain[1:]] == [5, 5, 5, 5]
