@@ -44,12 +44,17 @@ def etag_of(conn: Connection, path: str) -> tuple[str, int] | None:
     return (row.etag, row.item_count) if row else None
 
 
+# built once: every rebuild runs it for every batch of documents
+_ETAGS = sa.select(documents.c.path, documents.c.etag).where(
+    documents.c.path.in_(sa.bindparam("paths", expanding=True))
+)
+
+
 def etags_of(conn: Connection, paths: Sequence[str]) -> dict[str, str]:
     """path -> ETag of those of these paths that are stored, in one query."""
     if not paths:
         return {}
-    q = sa.select(documents.c.path, documents.c.etag).where(documents.c.path.in_(paths))
-    return {r.path: r.etag for r in conn.execute(q)}
+    return {r.path: r.etag for r in conn.execute(_ETAGS, {"paths": list(paths)})}
 
 
 def put(conn: Connection, doc: Document) -> int:

@@ -33,11 +33,15 @@ def note_members(conn: Connection, where: sa.ColumnElement[bool]) -> None:
     conn.execute(page_changes.insert().from_select(["feed", "position"], chosen))
 
 
+# built once: every rebuild of every feed asks
+_PENDING = sa.select(page_changes.c.id, page_changes.c.position).where(
+    page_changes.c.feed == sa.bindparam("feed")
+)
+
+
 def pending(conn: Connection, feed: str) -> Pending:
     """The changes noted for a feed and not yet consumed by a build."""
-    rows = conn.execute(
-        sa.select(page_changes.c.id, page_changes.c.position).where(page_changes.c.feed == feed)
-    ).all()
+    rows = conn.execute(_PENDING, {"feed": feed}).all()
     return Pending(tuple(int(r.id) for r in rows), frozenset(int(r.position) for r in rows))
 
 

@@ -122,14 +122,18 @@ def stored_pages(conn: Connection, feed: str, stem: str) -> dict[int, tuple[int,
     return out
 
 
+# built once: the publish guard runs it on every rebuild of every feed
+_STATES = sa.select(documents.c.path, documents.c.item_count, documents.c.changed_at).where(
+    documents.c.path.in_(sa.bindparam("paths", expanding=True))
+)
+
+
 def document_states(conn: Connection, paths: Sequence[str]) -> dict[str, tuple[int, datetime]]:
     """path -> (items, change time) of those of these documents that are stored."""
     if not paths:
         return {}
-    q = sa.select(documents.c.path, documents.c.item_count, documents.c.changed_at).where(
-        documents.c.path.in_(paths)
-    )
-    return {r.path: (int(r.item_count), r.changed_at) for r in conn.execute(q)}
+    rows = conn.execute(_STATES, {"paths": list(paths)})
+    return {r.path: (int(r.item_count), r.changed_at) for r in rows}
 
 
 def withdrawn_since(conn: Connection, feed: str, since: datetime) -> int:

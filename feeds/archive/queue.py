@@ -143,13 +143,16 @@ def claim_dirty(
     return claimed
 
 
+_FINISH = (
+    feeds.update()
+    .where(feeds.c.name == sa.bindparam("b_name"), feeds.c.lease_owner == sa.bindparam("b_owner"))
+    .values(built_seq=sa.bindparam("b_built_seq"), lease_owner=None, lease_until=None)
+)
+
+
 def finish(conn: Connection, name: str, owner: str, built_seq: int) -> None:
     """Record a rebuild as done up to the mark it started from, and free its lease."""
-    conn.execute(
-        feeds.update()
-        .where(feeds.c.name == name, feeds.c.lease_owner == owner)
-        .values(built_seq=built_seq, lease_owner=None, lease_until=None)
-    )
+    conn.execute(_FINISH, {"b_name": name, "b_owner": owner, "b_built_seq": built_seq})
 
 
 def release(conn: Connection, name: str, owner: str) -> None:
