@@ -47,7 +47,14 @@ class RebuildReport:
 
 
 def prepare(
-    path: str, feed: str, fmt: Format, body: bytes, items: int, now: datetime
+    path: str,
+    feed: str,
+    fmt: Format,
+    body: bytes,
+    items: int,
+    now: datetime,
+    *,
+    with_br: bool = True,
 ) -> docs.Document:
     """Build a storable document: precompressed variants and a strong ETag, made once."""
     digest = hashlib.sha256(body).hexdigest()[:32]
@@ -60,7 +67,7 @@ def prepare(
         # level 5 is about twice as fast as 6 on feed XML for some 7 % more bytes (measured)
         gzip=gzip.compress(body, compresslevel=5, mtime=0),
         # quality 5: brotli's default 11 runs near 1 MB/s (DESIGN.md pitfalls)
-        br=brotli.compress(body, quality=5),
+        br=brotli.compress(body, quality=5) if with_br else None,
         etag=f'"{digest}"',
         changed_at=now,
         item_count=items,
@@ -119,7 +126,11 @@ def render_docs(
             rss_pubdate=site.rss_pubdate,
         )
         path = f"{meta.page_stem or meta.key.stem}.{fmt}"
-        out.append(prepare(path, meta.key.name, fmt, body, kept, now))
+        # archive pages are fetched rarely (a reader catching up, a crawler) and there are
+        # thousands of them: gzip alone serves them, and brotli, the costlier half of the
+        # compression, is spent on the documents pollers fetch every few minutes
+        with_br = not meta.is_archive_page
+        out.append(prepare(path, meta.key.name, fmt, body, kept, now, with_br=with_br))
     return out
 
 

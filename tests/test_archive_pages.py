@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
+import brotli
 from lxml import etree
 
 from feeds import intake, publish
@@ -182,3 +184,15 @@ def test_embargoed_story_appears_when_its_time_comes(store: Store) -> None:
         assert b"Results at six" in body(store, path), path
     ids = [i for _, e in atom_chain(store, "latest") for i in e]
     assert len(ids) == len(set(ids)) == 16
+
+
+def test_archive_pages_carry_gzip_and_current_documents_brotli_too(store: Store) -> None:
+    ingest(store, [raw(n) for n in range(1, 12)])
+    rebuild(store)
+    with store.read() as conn:
+        page = docs.get(conn, "/feeds/latest/archive/1.atom")
+        current = docs.get(conn, "/feeds/latest.atom")
+    assert page is not None and current is not None
+    # pages are fetched rarely: brotli (the costlier compression) only for current ones
+    assert page.br is None and gzip.decompress(page.gzip) == page.body
+    assert current.br is not None and brotli.decompress(current.br) == current.body
