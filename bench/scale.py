@@ -6,12 +6,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bench import data, push, sets
 from bench.table import Result, verdict
-from feeds import publish
-from feeds.archive import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,10 +19,13 @@ def full_rebuild(label: str, url: str, shape: data.Shape, seeded: str) -> Result
     """Rebuild every feed of an unbuilt archive in a worker process; time and peak memory."""
     cmd = [sys.executable, "-m", "bench.worker", url, str(shape.sections), str(shape.countries)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sets.say(f"{label}: rebuilding every feed in a worker process…")
+    started = time.perf_counter()
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
     if out.returncode != 0:
         raise RuntimeError(f"rebuild worker failed: {out.stderr[-600:]}")
     r = json.loads(out.stdout)
+    sets.say(f"{label}: done in {time.perf_counter() - started:.0f} s")
     per_doc = r["seconds"] / max(r["documents"], 1)
     per_feedgen = r["feedgen_seconds"] / max(r["feedgen_feeds"], 1)
     ratio = per_doc / per_feedgen
@@ -39,12 +41,10 @@ def full_rebuild(label: str, url: str, shape: data.Shape, seeded: str) -> Result
 
 
 def push_at(count: int, shape: data.Shape, work: Path, samples: int) -> push.PushTimes:
-    """Push latency on a built archive of `count` articles."""
+    """Push latency on a built archive of `count` articles (built once, then cached)."""
     work.mkdir(parents=True, exist_ok=True)
-    url, _ = sets.sqlite_copy(count, shape, work)
-    store = open_store(url)
-    publish.rebuild_dirty(store, data.site_of(shape), owner="bench", now=lambda: data.NOW)
-    store.dispose()
+    url, _ = sets.sqlite_built(count, shape, work)
+    sets.say(f"pushing {samples} articles into the {count:,}-article archive…")
     return push.measure(url, shape, work, samples, first_index=count)
 
 
