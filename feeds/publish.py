@@ -292,7 +292,7 @@ def rebuild_one(
 
     Unless forced, the publish guard may keep the last good documents (feeds/guard.py).
     """
-    with store.begin() as conn:
+    with store.begin(derived=True) as conn:
         rendered = render_feed(conn, site, feed, now)
         crashpoints.reach("mid-render")
         refusal = None

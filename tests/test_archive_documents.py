@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from feeds.archive import documents as docs
 from feeds.archive import pings
 from feeds.archive.engine import Store, open_store
@@ -110,3 +112,13 @@ def test_a_failed_ping_waits_then_is_retried(store: Store) -> None:
         assert again.attempts == 1
         pings.done(conn, again.id)
         assert pings.waiting(conn) == 0
+
+
+def test_postgresql_plans_each_execution_and_keeps_the_url_options(store: Store) -> None:
+    if store.is_sqlite:
+        pytest.skip("PostgreSQL only: plan caching")
+    with store.read() as conn:
+        # a generic plan made while `documents` was empty kept a sequential scan
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+        # the test URL's own options (a private search_path) still apply
+        assert conn.exec_driver_sql("SHOW search_path").scalar().startswith("t_")
