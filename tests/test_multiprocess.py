@@ -217,6 +217,20 @@ def same_everywhere(ports: list[int], paths: list[str]) -> dict[str, bytes]:
     return bodies
 
 
+def converged(ports: list[int], paths: list[str]) -> bool:
+    """Every process serves every path with one ETag (no rebuild still propagating)."""
+    for path in paths:
+        etags = {
+            requests.get(
+                f"http://127.0.0.1:{p}{path}", headers={"Accept-Encoding": "identity"}
+            ).headers.get("ETag")
+            for p in ports
+        }
+        if len(etags) != 1:
+            return False
+    return True
+
+
 def wait_for(predicate: object, timeout: float) -> bool:
     """Poll a condition until it holds or time runs out."""
     deadline = time.monotonic() + timeout
@@ -263,6 +277,7 @@ def test_three_processes_share_polls_survive_a_kill_and_serve_the_same_bytes(
         finally:
             with_store.dispose()
         assert len(paths) == 3 * (2 + 2 * len(COUNTRIES))  # latest, section, countries, combos
+        assert wait_for(lambda: converged(survivors, paths), 4 * INTERVAL), "caches differ"
         before = same_everywhere(survivors, paths)  # also fills both processes' caches
 
         upstream.extra[0] = "Late breaking story"
@@ -274,6 +289,9 @@ def test_three_processes_share_polls_survive_a_kill_and_serve_the_same_bytes(
             ),
             4 * INTERVAL,
         ), "a rebuild by one process did not reach the other's cache"
+        # the story's other feeds (its section, country, combination) are rebuilt one
+        # transaction each after "latest", and each process learns of them within a second
+        assert wait_for(lambda: converged(survivors, paths), 4 * INTERVAL), "caches differ"
         after = same_everywhere(survivors, paths)
         assert after["/feeds/latest.rss"] != before["/feeds/latest.rss"]
         assert after["/feeds/country/us.rss"] == before["/feeds/country/us.rss"]  # src 0 is AU
