@@ -226,7 +226,7 @@ def set_memberships(
     relisted = {r.feed for r in rows if (r.left_at is None) != live}
     current = {r.feed for r in rows}
     gone = current - feeds
-    touched = (gone | (relisted & feeds)) if rows else set()
+    touched = gone | (relisted & feeds)
     if touched:
         page_changes.note_members(
             conn, sa.and_(memberships.c.article_id == article.id, memberships.c.feed.in_(touched))
