@@ -67,7 +67,7 @@ def scale_rows(articles: int) -> dict[str, Callable[[], list[Result]]]:
                 return [result]
             why = sets.pg_available()
             if why:
-                return [Result.skipped(label, "≤ 2×, peak memory ≤ 500 MB", why)]
+                return [Result.skipped(label, scale.TARGET, why)]
             url, seeded = sets.pg_copy(articles, SCALE)
             return [scale.full_rebuild(label, url, SCALE, seeded)]
 

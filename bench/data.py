@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Iterator
@@ -103,10 +104,15 @@ class Shape:
         """The first `countries` ISO codes (the full ISO list when more are asked for)."""
         if self.countries <= len(COUNTRIES):
             return COUNTRIES[: self.countries]
-        import pycountry
+        return list(_iso_codes()[: self.countries])
 
-        codes = sorted(c.alpha_2 for c in pycountry.countries)
-        return codes[: self.countries]
+
+@functools.cache
+def _iso_codes() -> tuple[str, ...]:
+    """Every ISO 3166 alpha-2 code, sorted (sorted once: seeding asks for every article)."""
+    import pycountry
+
+    return tuple(sorted(c.alpha_2 for c in pycountry.countries))
 
 
 def sources_of(shape: Shape) -> list[SourceSpec]:
