@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import brotli
 from sqlalchemy.engine import Connection
@@ -31,9 +32,11 @@ from feeds.site import Site, meta_for
 from sources.article import Article
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 STORE_BATCH = 12  # documents per lookup-and-write: four archive pages in three formats
+PAGES_PER_WRITE = 4  # archive pages rendered per snapshot and stored per write transaction
 
 
 @dataclass(slots=True)
@@ -100,7 +103,7 @@ class Rendered:
 
     feed: str
     current: list[docs.Document]
-    pages: Iterator[docs.Document]  # rendered lazily, inside the rebuild's transaction
+    stale: list[int]  # archive pages to render, a few at a time (render_pages)
     available: int  # articles the current documents were offered
     explained: int  # left the current documents for rights or onto new archive pages
     seen: page_changes.Pending = page_changes.NONE_SEEN
@@ -147,7 +150,7 @@ def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rende
     found = archived.newest(conn, feed, site.items)
     articles = _allowed(found, site)
     current = render_docs(site, meta, articles, now, deleted)
-    return Rendered(feed, current, iter(()), len(articles), len(found) - len(articles), seen)
+    return Rendered(feed, current, [], len(articles), len(found) - len(articles), seen)
 
 
 def _render_archived(
@@ -159,7 +162,7 @@ def _render_archived(
     seen: page_changes.Pending,
 ) -> Rendered:
     """Current documents plus stale archive pages of a feed with RFC 5005 archives."""
-    feed, size, excluded = meta.key.name, site.archive_page_items, site.excluded_sources
+    feed, size = meta.key.name, site.archive_page_items
     pages = history.archived_pages(archive_pages.last_position(conn, feed), site.items, size)
     first_current = pages * size + 1
     found = archive_pages.members_between(conn, feed, first_current, None)
@@ -167,20 +170,23 @@ def _render_archived(
     current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
     shape = _archive_shape(site)
     stale, moved = _stale_pages(conn, site, meta, pages, (shape, seen, now))
-
-    def rendered_pages() -> Iterator[docs.Document]:
-        # one page at a time: a first build of "latest" has thousands of pages, and holding
-        # every rendered and compressed page at once would cost gigabytes
-        for n in stale:
-            first, last = history.page_bounds(n, size)
-            found_on_page = archive_pages.members_between(
-                conn, feed, first, last, listed=True, excluded=excluded
-            )
-            members = _allowed(found_on_page, site)
-            yield from render_docs(site, history.page_meta(meta, n, pages), members, now)
-
     explained = len(found) - len(articles) + moved
-    return Rendered(feed, current, rendered_pages(), len(articles), explained, seen, (pages, shape))
+    return Rendered(feed, current, stale, len(articles), explained, seen, (pages, shape))
+
+
+def render_pages(
+    conn: Connection, site: Site, feed: str, numbers: Iterable[int], pages: int, now: datetime
+) -> list[docs.Document]:
+    """Every format of some archive pages of a feed that has `pages` of them."""
+    meta, size, excluded = meta_for(site, feed), site.archive_page_items, site.excluded_sources
+    out: list[docs.Document] = []
+    for n in numbers:
+        first, last = history.page_bounds(n, size)
+        found = archive_pages.members_between(
+            conn, feed, first, last, listed=True, excluded=excluded
+        )
+        out += render_docs(site, history.page_meta(meta, n, pages), _allowed(found, site), now)
+    return out
 
 
 def _archive_shape(site: Site) -> str:
@@ -271,7 +277,7 @@ def store_changed(
     return changed
 
 
-def _batches(items: Iterable[docs.Document], size: int) -> Iterator[list[docs.Document]]:
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive lists of up to `size` items (itertools.batched is Python 3.12+)."""
     it = iter(items)
     while batch := list(itertools.islice(it, size)):
@@ -287,14 +293,21 @@ def rebuild_one(
     now: datetime,
     *,
     force: bool = False,
+    lease: tuple[Callable[[], datetime], float] | None = None,
 ) -> list[str]:
-    """Rebuild one leased feed and record it built, in one transaction.
+    """Rebuild one leased feed: render from snapshots, store in short write transactions.
 
+    No write lock is held while rendering, so several processes render at once on SQLite
+    too. Stale archive pages are rendered and stored a few at a time (a first build of
+    "latest" has thousands, too many to hold); the current documents, the built mark and
+    the lease's release are stored together last. A writer that changed the feed meanwhile
+    bumped its dirty mark, so the feed stays dirty and the next pass renders it again; a
+    crash leaves it dirty with its last good current documents. `lease` (clock, seconds)
+    keeps this owner's leases alive while a long feed's pages are written.
     Unless forced, the publish guard may keep the last good documents (feeds/guard.py).
     """
-    with store.begin(derived=True) as conn:
+    with store.snapshot() as conn:
         rendered = render_feed(conn, site, feed, now)
-        crashpoints.reach("mid-render")
         refusal = None
         if not force:
             refusal = guard.check(
@@ -307,17 +320,28 @@ def rebuild_one(
                 current_days=site.current_days,
                 full=site.items,
             )
-        if refusal is not None:
+    crashpoints.reach("mid-render")
+    if refusal is not None:
+        with store.begin() as conn:
             guard.refuse(conn, refusal, now)
-            changed: list[str] = []
-        else:
-            changed = store_changed(
-                conn, site, itertools.chain(rendered.current, rendered.pages), now
-            )
-            page_changes.record_built(conn, feed, rendered.built, rendered.seen)
+            queue.finish(conn, feed, owner, seq)
+        return []
+    on_pages: list[str] = []
+    published = rendered.built[0] if rendered.built else 0
+    for numbers in _batches(rendered.stale, PAGES_PER_WRITE):
+        with store.snapshot() as conn:
+            pages = render_pages(conn, site, feed, numbers, published, now)
+        with store.begin(derived=True) as conn:
+            on_pages += store_changed(conn, site, pages, now)
+            if lease is not None:
+                clock, seconds = lease
+                queue.extend_leases(conn, owner, clock() + timedelta(seconds=seconds))
+    with store.begin(derived=True) as conn:
+        changed = store_changed(conn, site, rendered.current, now)
+        page_changes.record_built(conn, feed, rendered.built, rendered.seen)
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
-    return changed
+    return changed + on_pages  # current documents first, as subscribers see them
 
 
 def rebuild_dirty(
@@ -350,7 +374,9 @@ def rebuild_dirty(
             break
         for feed, seq in claimed:
             try:
-                changed = rebuild_one(store, site, feed, owner, seq, now(), force=force)
+                changed = rebuild_one(
+                    store, site, feed, owner, seq, now(), force=force, lease=(now, lease_seconds)
+                )
             except Exception:  # one broken feed must not hold back every other feed
                 log.exception("rebuild of feed %s failed; its last good documents stay", feed)
                 failed.add(feed)

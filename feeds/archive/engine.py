@@ -53,6 +53,18 @@ class Store:
                     conn.commit()
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction: on SQLite every statement in it sees the same snapshot.
+
+        It takes no write lock (WAL), so rendering from it never holds up writers. On
+        PostgreSQL it is a READ COMMITTED transaction, as rebuilds there always were.
+        """
+        with self.engine.connect() as conn, conn.begin():
+            if self.is_sqlite:
+                conn.exec_driver_sql("BEGIN")
+            yield conn
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only connection."""
         with self.engine.connect() as conn:

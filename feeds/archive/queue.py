@@ -155,6 +155,11 @@ def finish(conn: Connection, name: str, owner: str, built_seq: int) -> None:
     conn.execute(_FINISH, {"b_name": name, "b_owner": owner, "b_built_seq": built_seq})
 
 
+def extend_leases(conn: Connection, owner: str, until: datetime) -> None:
+    """Push back the end of every lease `owner` holds: it is still working through them."""
+    conn.execute(feeds.update().where(feeds.c.lease_owner == owner).values(lease_until=until))
+
+
 def release(conn: Connection, name: str, owner: str) -> None:
     """Free a lease without recording progress (the rebuild failed)."""
     conn.execute(

@@ -1,0 +1,83 @@
+"""Rebuilds render outside the write lock and keep their leases alive (both engines)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Connection
+from test_archive_page_changes import full_check_writes
+from test_archive_pages import NOW, SITE, atom_chain, guids, ingest, raw, rebuild
+
+from feeds import publish
+from feeds.archive import documents as docs
+from feeds.archive import queue
+from feeds.archive.engine import Store
+
+real_render_pages = publish.render_pages
+
+
+def test_an_arrival_while_pages_render_is_stored_and_published_next(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(store, [raw(n) for n in range(1, 40)])  # 9 archive pages of 4: three writes
+    arrived: list[int] = []
+
+    def render_then_ingest(
+        conn: Connection, site: object, feed: str, numbers: Iterable[int], pages: int, now: datetime
+    ) -> list[docs.Document]:
+        out = real_render_pages(conn, SITE, feed, numbers, pages, now)
+        if feed == "latest" and not arrived:
+            # an intake transaction while "latest" is mid-rebuild: it must not wait for it
+            # (on SQLite a held write lock would make it wait 30 s and fail)
+            arrived.append(40)
+            ingest(store, [raw(40)], now=NOW + timedelta(seconds=1))
+        return out
+
+    monkeypatch.setattr(publish, "render_pages", render_then_ingest)
+    rebuild(store)
+    monkeypatch.undo()
+    assert arrived == [40]
+    with store.read() as conn:
+        assert queue.pending(conn) == 0  # the pass claimed the arrival's feeds again
+    latest = {i for _, ids in atom_chain(store, "latest") for i in ids}
+    assert latest == guids(store, range(1, 41))
+    assert full_check_writes(store) == set()  # every stored page matches its members
+
+
+class Clock:
+    """A clock that moves 50 s each time the rebuild reads it."""
+
+    def __init__(self) -> None:
+        self.at = NOW
+
+    def __call__(self) -> datetime:
+        self.at += timedelta(seconds=50)
+        return self.at
+
+
+def test_a_long_rebuild_keeps_the_leases_it_holds(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(store, [raw(n) for n in range(1, 40)])
+    clock = Clock()
+    taken_over: list[str] = []
+
+    def render_then_claim(
+        conn: Connection, site: object, feed: str, numbers: Iterable[int], pages: int, now: datetime
+    ) -> list[docs.Document]:
+        out = real_render_pages(conn, SITE, feed, numbers, pages, now)
+        # another process polls the queue while this one is deep into "latest"
+        with store.begin() as other:
+            taken_over.extend(n for n, _ in queue.claim_dirty(other, "other", clock.at, 120))
+        return out
+
+    monkeypatch.setattr(publish, "render_pages", render_then_claim)
+    report = publish.rebuild_dirty(store, SITE, owner="test", now=clock, lease_seconds=120)
+    # the clock ran far past the first lease's end; the others' leases were extended
+    assert clock.at > NOW + timedelta(seconds=300)
+    assert taken_over == []
+    assert report.feeds == 4 and not report.failed
+    with store.read() as conn:
+        assert queue.pending(conn) == 0
