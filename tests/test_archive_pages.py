@@ -196,3 +196,5 @@ def test_archive_pages_carry_gzip_and_current_documents_brotli_too(store: Store)
     # pages are fetched rarely: brotli (the costlier compression) only for current ones
     assert page.br is None and gzip.decompress(page.gzip) == page.body
     assert current.br is not None and brotli.decompress(current.br) == current.body
+    # the gzip header's XFL byte says which: 4 = fastest (pages), 0 = in between (current)
+    assert (page.gzip[8], current.gzip[8]) == (4, 0)
