@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 import pytest
 
-from feeds import intake, publish
+from feeds import compose, intake, publish
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
 from feeds.catalog import ComboRule
@@ -37,33 +37,33 @@ def site(rights: Rights, images: bool = True) -> Site:
 
 
 def test_full_keeps_everything() -> None:
-    assert publish.publishable(ARTICLE, site("full")) == ARTICLE
+    assert compose.publishable(ARTICLE, site("full")) == ARTICLE
 
 
 def test_a_source_without_rights_configured_is_full() -> None:
     other = Site(title="Ledger", base_url="https://news.example.com", authority="x")
-    assert publish.publishable(ARTICLE, other) == ARTICLE
+    assert compose.publishable(ARTICLE, other) == ARTICLE
 
 
 def test_summary_drops_the_body_only() -> None:
-    out = publish.publishable(ARTICLE, site("summary"))
+    out = compose.publishable(ARTICLE, site("summary"))
     assert out is not None
     assert out.content is None and out.summary == "The summary." and out.image == ARTICLE.image
 
 
 def test_link_keeps_title_and_link_only() -> None:
-    out = publish.publishable(ARTICLE, site("link"))
+    out = compose.publishable(ARTICLE, site("link"))
     assert out is not None
     assert (out.content, out.summary) == (None, "")
     assert (out.title, out.url, out.guid) == (ARTICLE.title, ARTICLE.url, ARTICLE.guid)
 
 
 def test_exclude_keeps_it_out_of_every_feed() -> None:
-    assert publish.publishable(ARTICLE, site("exclude")) is None
+    assert compose.publishable(ARTICLE, site("exclude")) is None
 
 
 def test_images_false_removes_lead_image_and_inline_images() -> None:
-    out = publish.publishable(ARTICLE, site("full", images=False))
+    out = compose.publishable(ARTICLE, site("full", images=False))
     assert out is not None and out.image is None and out.content is not None
     assert "<img" not in out.content and "Body text." in out.content and "More." in out.content
 

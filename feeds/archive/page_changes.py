@@ -6,7 +6,7 @@ notes the positions here in its own transaction. A rebuild then re-renders only 
 holding those positions plus the pages published since its last build, instead of listing
 every stored page and counting every member (which grew with the archive). The summary in
 the feeds row says how many pages the last build published and with which settings; when
-it is missing or the settings differ, the rebuild checks every page once (feeds/publish.py).
+it is missing or the settings differ, the rebuild checks every page once (feeds/compose.py).
 """
 
 from __future__ import annotations
