@@ -153,7 +153,7 @@ def _render_archived(
     articles = _allowed(found, site)
     current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
     shape = _archive_shape(site)
-    stale, moved = _stale_pages(conn, site, meta, pages, (shape, seen, now))
+    stale, moved = _stale_pages(conn, site, meta, pages, SinceLast(shape, seen, now))
     explained = len(found) - len(articles) + moved
     return Rendered(feed, current, stale, len(articles), explained, seen, (pages, shape))
 
@@ -179,12 +179,21 @@ def _archive_shape(site: Site) -> str:
     return f"{site.archive_page_items}|{','.join(site.formats)}|{excluded}"
 
 
+@dataclass(frozen=True, slots=True)
+class SinceLast:
+    """What a rebuild knows about the feed's last build: its settings, changes noted since."""
+
+    shape: str  # the settings the pages are built with (_archive_shape)
+    seen: page_changes.Pending
+    now: datetime
+
+
 def _stale_pages(
     conn: Connection,
     site: Site,
     meta: FeedMeta,
     pages: int,
-    since_last: tuple[str, page_changes.Pending, datetime],
+    since_last: SinceLast,
 ) -> tuple[list[int], int]:
     """(pages to render, members moving onto newly published pages).
 
@@ -194,7 +203,7 @@ def _stale_pages(
     page is checked against a count of its members.
     """
     feed, size, excluded = meta.key.name, site.archive_page_items, site.excluded_sources
-    shape, seen, now = since_last
+    shape, seen, now = since_last.shape, since_last.seen, since_last.now
     last = page_changes.summary(conn, feed)
     if last is not None and last[1] == shape and last[0] <= pages:
         built = last[0]
