@@ -109,7 +109,10 @@ def rebuild_one(
         return []
     on_pages: list[str] = []
     published = rendered.built[0] if rendered.built else 0
-    for numbers in _batches(rendered.stale, PAGES_PER_WRITE):
+    # newest first: a page's next-archive link then always names a page already stored,
+    # so a reader walking the chain from what is served never meets a missing page (new
+    # pages become reachable only through the previous newest, rewritten after them)
+    for numbers in _batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
         with store.snapshot() as conn:
             pages = render_pages(conn, site, feed, numbers, published, now)
         with store.begin(derived=True) as conn:

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import pytest
+from lxml import etree
 from sqlalchemy.engine import Connection
 from test_archive_page_changes import full_check_writes
-from test_archive_pages import NOW, SITE, atom_chain, guids, ingest, raw, rebuild
+from test_archive_pages import BASE, NOW, NS, SITE, atom_chain, body, guids, ingest, raw, rebuild
 
 from feeds import publish
 from feeds.archive import documents as docs
@@ -81,3 +82,39 @@ def test_a_long_rebuild_keeps_the_leases_it_holds(
     assert report.feeds == 4 and not report.failed
     with store.read() as conn:
         assert queue.pending(conn) == 0
+
+
+def reachable_links_resolve(store: Store) -> None:
+    """Every archive link of every document reachable from the served current Atom exists."""
+    todo, seen = ["/feeds/latest.atom"], set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        tree = etree.fromstring(body(store, path))  # fails if the document is missing
+        for rel in ("prev-archive", "next-archive"):
+            hrefs = tree.xpath(f"a:link[@rel='{rel}']/@href", namespaces=NS)
+            todo += [h.removeprefix(BASE) for h in hrefs]
+
+
+def test_no_served_link_names_a_page_not_yet_stored(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(store, [raw(n) for n in range(1, 12)])  # pages 1–2 of 4 items
+    rebuild(store)
+    ingest(store, [raw(n) for n in range(12, 60)], now=NOW + timedelta(minutes=1))
+    checks: list[int] = []
+
+    def check_then_render(
+        conn: Connection, site: object, feed: str, numbers: Iterable[int], pages: int, now: datetime
+    ) -> list[docs.Document]:
+        if feed == "latest":
+            reachable_links_resolve(store)  # what earlier page writes left served
+            checks.append(1)
+        return real_render_pages(conn, SITE, feed, numbers, pages, now)
+
+    monkeypatch.setattr(publish, "render_pages", check_then_render)
+    rebuild(store, NOW + timedelta(minutes=1))
+    assert len(checks) >= 3  # page 2 is rewritten and 12 more are new: several writes
+    reachable_links_resolve(store)
