@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -33,6 +34,7 @@ from sources.spec import SourceSpec
 
 from . import jobs, recovery, retention
 from .config import Config
+from .lanes import Lanes, lane_of
 from .rebuilder import Rebuilder
 from .wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
 
@@ -70,8 +72,10 @@ class Service:
         self.retention = retention.RetentionSettings(cfg.current_days, cfg.archive_days)
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
+        # polls run in per-host lanes (8 workers); the scheduler's own jobs only queue them
+        self.lanes = Lanes(workers=8)
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=8)}, timezone=UTC
+            executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=UTC
         )
 
     def poll(self, spec: SourceSpec, *, force: bool = False) -> jobs.PollOutcome:
@@ -150,13 +154,13 @@ class Service:
             state = states.get(spec.id)
             first = state.next_due if state and state.next_due and state.next_due > now else now
             self.scheduler.add_job(
-                self.poll,
+                self.lanes.submit,
                 IntervalTrigger(
                     seconds=spec.interval_seconds,
                     jitter=self.cfg.jitter_seconds or None,
                     start_date=first,
                 ),
-                args=[spec],
+                args=[lane_of(spec), spec.id, functools.partial(self.poll, spec)],
                 id=f"poll:{spec.id}",
                 name=f"poll {spec.id}",
                 max_instances=1,
@@ -202,6 +206,7 @@ class Service:
             log.info("shutting down: finishing work in flight")
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
+            self.lanes.close()
             self.rebuilder.stop()
             self.store.dispose()
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import time
-from dataclasses import dataclass
+import dataclasses
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -13,9 +11,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 import requests
 import urllib3
 
-from sources import politeness
+from sources import politeness, watched
 from sources.errors import FetchError
+from sources.fetched import Fetched, read_local
 from sources.spec import FetchSettings
+from sources.watchdog import Limit
 
 MAX_REDIRECTS = 5
 _PERMANENT = frozenset({301, 308})
@@ -25,19 +25,6 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One fetched document, with the validators to send next time."""
-
-    status: int
-    body: bytes
-    content_type: str | None
-    etag: str | None
-    last_modified: str | None
-    final_url: str
-    permanent_redirect: str | None  # target of the 301/308 hops that started the chain
 
 
 class HttpStatusError(FetchError):
@@ -63,17 +50,18 @@ def fetch(
     scheme = urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
         own = session is None
-        sess = session or requests.Session()
+        sess = session or watched.new_session()
+        watched.watch_session(sess)
         try:
             return _fetch_http(url, settings, etag, last_modified, now, sess)
         finally:
             if own:
                 sess.close()
     if scheme == "file":
-        return _read_local(Path(unquote(urlsplit(url).path)), url, settings, etag)
+        return read_local(Path(unquote(urlsplit(url).path)), url, settings, etag)
     if scheme and len(scheme) > 1:  # one letter is a Windows drive, not a scheme
         raise FetchError(f"unsupported URL scheme {scheme!r} in {url}")
-    return _read_local(Path(url), url, settings, etag)
+    return read_local(Path(url), url, settings, etag)
 
 
 def _fetch_http(
@@ -91,25 +79,47 @@ def _fetch_http(
     permanent_run = True  # only an unbroken run of 301/308 from the start moves a source
     while True:
         current = chain[-1]
-        with politeness.turn(politeness.host_key(current), settings.host_gap_seconds):
-            # Each response gets the whole deadline, counted from its request: time spent
-            # waiting for the host's turn is not the upstream's slowness.
-            deadline = time.monotonic() + settings.deadline_seconds
-            resp = _send(session, current, headers, settings)
-            with resp:
-                if resp.status_code in _PERMANENT | _TEMPORARY:
-                    target = _redirect_target(current, resp, chain)
-                elif resp.status_code == 304:
-                    return _fetched(resp, b"", current, permanent)
-                elif resp.status_code >= 300:
-                    raise HttpStatusError(current, resp.status_code, _retry_after(resp, now))
-                else:
-                    body = _read_body(resp, current, settings, deadline)
-                    return _fetched(resp, body, current, permanent)
-        permanent_run = permanent_run and resp.status_code in _PERMANENT
+        # Each exchange gets the whole deadline, counted from its request: time spent
+        # waiting for the host's turn is not the upstream's slowness. The watchdog holds it
+        # over connect, status line, headers and body alike.
+        with (
+            politeness.turn(politeness.host_key(current), settings.host_gap_seconds),
+            watched.limited(settings.deadline_seconds) as limit,
+        ):
+            try:
+                answer = _exchange(session, current, headers, settings, now, limit)
+            except FetchError as exc:
+                if limit.expired:
+                    raise FetchError(_late(current, settings)) from exc
+                raise
+        if isinstance(answer, Fetched):
+            return dataclasses.replace(answer, permanent_redirect=permanent)
+        status, location = answer
+        target = _redirect_target(current, status, location, chain)
+        permanent_run = permanent_run and status in _PERMANENT
         if permanent_run:
             permanent = target
         chain.append(target)
+
+
+def _exchange(
+    session: requests.Session,
+    url: str,
+    headers: dict[str, str],
+    settings: FetchSettings,
+    now: datetime,
+    limit: Limit,
+) -> Fetched | tuple[int, str | None]:
+    """One request: the document, or a redirect's (status, Location) to follow."""
+    resp = _send(session, url, headers, settings)
+    with resp:
+        if resp.status_code in _PERMANENT | _TEMPORARY:
+            return resp.status_code, resp.headers.get("Location")
+        if resp.status_code == 304:
+            return _fetched(resp, b"", url)
+        if resp.status_code >= 300:
+            raise HttpStatusError(url, resp.status_code, _retry_after(resp, now))
+        return _fetched(resp, _read_body(resp, url, settings, limit), url)
 
 
 def _request_headers(
@@ -132,7 +142,9 @@ def _send(
     session: requests.Session, url: str, headers: dict[str, str], settings: FetchSettings
 ) -> requests.Response:
     """One GET, streamed, no automatic redirects; network failures become FetchError."""
-    timeout = (settings.timeout_seconds, settings.timeout_seconds)
+    # the watchdog knows a socket only once it is connected: bound the connect itself too
+    connect = min(settings.timeout_seconds, settings.deadline_seconds)
+    timeout = (connect, settings.timeout_seconds)
     try:
         return session.get(
             url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
@@ -143,11 +155,10 @@ def _send(
         raise FetchError(f"could not fetch {url}: {exc}") from exc
 
 
-def _redirect_target(current: str, resp: requests.Response, chain: list[str]) -> str:
+def _redirect_target(current: str, status: int, location: str | None, chain: list[str]) -> str:
     """The absolute Location of a redirect, refusing loops, long chains and other schemes."""
-    location = resp.headers.get("Location")
     if not location:
-        raise FetchError(f"HTTP {resp.status_code} from {current} without a Location header")
+        raise FetchError(f"HTTP {status} from {current} without a Location header")
     target = urljoin(current, location.strip())
     if urlsplit(target).scheme.lower() not in ("http", "https"):
         raise FetchError(f"refused redirect from {current} to {target}: not http(s)")
@@ -158,10 +169,8 @@ def _redirect_target(current: str, resp: requests.Response, chain: list[str]) ->
     return target
 
 
-def _read_body(
-    resp: requests.Response, url: str, settings: FetchSettings, deadline: float
-) -> bytes:
-    """Stream the decoded body, enforcing max_bytes on the decompressed size and the deadline."""
+def _read_body(resp: requests.Response, url: str, settings: FetchSettings, limit: Limit) -> bytes:
+    """Stream the decoded body, enforcing max_bytes on the decompressed size."""
     declared = resp.headers.get("Content-Length", "")
     is_plain = "Content-Encoding" not in resp.headers
     if is_plain and declared.isdigit() and int(declared) > settings.max_bytes:
@@ -170,16 +179,11 @@ def _read_body(
     size = 0
     try:
         while True:
-            if time.monotonic() > deadline:
-                raise FetchError(
-                    f"gave up on {url} after {settings.deadline_seconds:g} s: "
-                    "the response was still arriving (deadline_seconds)"
-                )
-            # read1 returns what has arrived, so a dripping server cannot hold one call past
-            # the deadline by more than one read timeout. It also decodes at most _CHUNK
-            # bytes per call, so a gzip bomb is refused after max_bytes of output, not
-            # inflated (urllib3 >= 2.6.3).
+            # read1 decodes at most _CHUNK bytes per call, so a gzip bomb is refused after
+            # max_bytes of output, not inflated (urllib3 >= 2.6.3)
             chunk = resp.raw.read1(_CHUNK, decode_content=True)
+            if limit.expired:  # the watchdog's shutdown reads as an end: it is not one
+                raise FetchError(_late(url, settings))
             if not chunk:
                 return b"".join(parts)
             size += len(chunk)
@@ -190,12 +194,20 @@ def _read_body(
         raise FetchError(f"could not read the response from {url}: {exc}") from exc
 
 
+def _late(url: str, settings: FetchSettings) -> str:
+    """The message for an exchange cut off by the watchdog."""
+    return (
+        f"gave up on {url} after {settings.deadline_seconds:g} s: the response was still "
+        "arriving (fetch.deadline_seconds)"
+    )
+
+
 def _too_large(url: str, settings: FetchSettings) -> str:
     """The message for a body over the size limit."""
     return f"response from {url} is larger than max_bytes ({settings.max_bytes} bytes decoded)"
 
 
-def _fetched(resp: requests.Response, body: bytes, url: str, permanent: str | None) -> Fetched:
+def _fetched(resp: requests.Response, body: bytes, url: str) -> Fetched:
     """A Fetched from a response's status and headers."""
     return Fetched(
         status=resp.status_code,
@@ -204,7 +216,7 @@ def _fetched(resp: requests.Response, body: bytes, url: str, permanent: str | No
         etag=resp.headers.get("ETag"),
         last_modified=resp.headers.get("Last-Modified"),
         final_url=url,
-        permanent_redirect=permanent,
+        permanent_redirect=None,
     )
 
 
@@ -222,19 +234,3 @@ def _retry_after(resp: requests.Response, now: datetime) -> float | None:
     if when.tzinfo is None or now.tzinfo is None:
         return None
     return max(0.0, (when - now).total_seconds())
-
-
-def _read_local(path: Path, url: str, settings: FetchSettings, etag: str | None) -> Fetched:
-    """Read a local file, bounded by max_bytes; its ETag is a content hash, so an unchanged
-    file gives 304 however its mtime moved."""
-    try:
-        with path.open("rb") as handle:
-            body = handle.read(settings.max_bytes + 1)
-    except OSError as exc:
-        raise FetchError(f"could not read {path}: {exc.strerror or exc}") from exc
-    if len(body) > settings.max_bytes:
-        raise FetchError(f"{path} is larger than max_bytes ({settings.max_bytes} bytes)")
-    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if tag == etag:
-        return Fetched(304, b"", None, tag, None, url, None)
-    return Fetched(200, body, None, tag, None, url, None)

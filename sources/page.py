@@ -29,6 +29,7 @@ from sources.robots import Robots
 from sources.selectors import PageRules, rules_from
 from sources.spec import SourceSpec
 from sources.state import SourceState
+from sources.watched import new_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Coll
     """Fetch the new and changed article pages of a page source."""
     listing = source.options.get("listing")
     link_selector = source.options.get("link_selector")
-    with requests.Session() as session:
+    with new_session() as session:
         reader = PageReader(source, ctx, session)
         if listing is None and link_selector is None:
             return read_pages(reader, _configured_urls(source, state), state, ctx)

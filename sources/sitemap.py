@@ -22,6 +22,7 @@ from sources.page import PageReader
 from sources.raw import RawImage, RawItem
 from sources.spec import SourceSpec
 from sources.state import SourceState
+from sources.watched import new_session
 
 MAX_CHILD_SITEMAPS = 50
 # No entities, no DTD, no network, no multi-gigabyte trees: a sitemap is plain data.
@@ -50,7 +51,7 @@ class Entry:
 
 def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Collected:
     """Fetch the sitemap (and its children) and the pages that are new or changed."""
-    with requests.Session() as session:
+    with new_session() as session:
         reader = PageReader(source, ctx, session)
         got = fetch(
             state.url,
