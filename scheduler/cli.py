@@ -9,19 +9,21 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import exc as sa_exc
 
 from feeds import publish
 from feeds.archive import documents as docs
-from feeds.archive import open_store, queue
+from feeds.archive import open_store, queue, trouble
 from feeds.archive import sources as source_rows
 from feeds.catalog import parse_name
 
-from . import logs, retention
+from . import http_server, logs, retention
 from .config import Config, load
 from .errors import ConfigError
 from .service import Service, utcnow
 
 EXIT_CONFIG = 3  # the config is invalid
+EXIT_ARCHIVE = 4  # the archive could not be opened (unreachable, not answering)
 EXIT_PARTIAL = 1  # the command ran, but some work failed (a source, a feed)
 
 console = Console(stderr=True)
@@ -55,7 +57,8 @@ def _config(ctx: click.Context) -> Config:
 def main(ctx: click.Context, config_path: str, log_level: str) -> None:
     """newsfeeds: ingest news sources and serve RSS, Atom and JSON Feed.
 
-    Exit status: 0 success, 1 some work failed, 2 bad usage, 3 invalid config.
+    Exit status: 0 success, 1 some work failed, 2 bad usage, 3 invalid config,
+    4 the archive could not be opened.
     """
     ctx.obj = {"config": config_path, "log_level": log_level}
 
@@ -63,7 +66,16 @@ def main(ctx: click.Context, config_path: str, log_level: str) -> None:
 def _service(ctx: click.Context) -> Service:
     cfg = _config(ctx)
     logs.setup(ctx.obj["log_level"], cfg.log_format)
-    return Service(cfg)
+    try:
+        http_server.limits_of(cfg)  # checked before anything starts, though only serving uses it
+        return Service(cfg)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        sys.exit(EXIT_CONFIG)
+    except sa_exc.DBAPIError as exc:
+        why = trouble.cannot_open(cfg.store_url, exc, cfg.store.connect_timeout_seconds)
+        console.print(f"[red]{why}[/red]", markup=True, highlight=False)
+        sys.exit(EXIT_ARCHIVE)
 
 
 @main.command()
@@ -160,7 +172,7 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
 def sources(ctx: click.Context) -> None:
     """Show each source's health as a table."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = open_store(cfg.store_url, settings=cfg.store)
     with store.read() as conn:
         states = {s.source_id: s for s in source_rows.load_all(conn)}
     table = Table("source", "kind", "health", "last success", "failures", "next due", "last error")
@@ -188,7 +200,7 @@ def sources(ctx: click.Context) -> None:
 def feeds(ctx: click.Context) -> None:
     """List every feed URL with its item count and last update."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = open_store(cfg.store_url, settings=cfg.store)
     with store.read() as conn:
         rows = docs.listing(conn)
     table = Table("url", "items", "last change (UTC)")
@@ -262,7 +274,7 @@ def prune(ctx: click.Context, dry_run: bool) -> None:
 def unretire(ctx: click.Context, source_id: str) -> None:
     """Bring a retired source (410 Gone) back into the schedule."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = open_store(cfg.store_url, settings=cfg.store)
     with store.begin() as conn:
         found = source_rows.unretire(conn, source_id, utcnow())
     if not found:

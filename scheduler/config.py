@@ -11,9 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feeds.archive.engine import StoreSettings
 from feeds.catalog import FORMATS, ComboRule, Format
+from feeds.http.protocol import HttpLimits
 from sources.spec import FetchSettings, NormalizeSettings, SourceSpec
 
+from . import config_net
 from .errors import ConfigError
 from .schema import KINDS, SCHEMA, Reader
 
@@ -70,6 +73,8 @@ class Config:
     redirects: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # how long a poll lease lasts: a dead process's sources wait at most this long
     lease_seconds: int = 300
+    http_limits: HttpLimits = field(default_factory=HttpLimits)  # [server] limits
+    store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
 
     def section(self, slug: str) -> Section | None:
         """The section with this slug, if configured."""
@@ -179,6 +184,8 @@ def _build(path: Path, r: Reader) -> Config | None:
         sources=sources,
         redirects=_redirects(r),
         lease_seconds=r.integer("scheduler.lease_seconds", 300, low=1),
+        http_limits=config_net.http_limits(r),
+        store=config_net.store_settings(r),
     )
 
 

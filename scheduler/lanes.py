@@ -3,7 +3,9 @@
 Sources of one host must take turns (politeness), and a host that stopped answering holds
 its turn for a whole fetch deadline. Were the waiting polls to sit in pool threads, eight
 feeds of one dead host would fill the pool and stop every other host's polls; here they
-wait in their lane's queue and the pool serves the other hosts.
+wait in their lane's queue and the pool serves the other hosts. A host whose last
+exchange was cut off by a timeout runs in a pool of its own (a bulkhead), so any number of
+slow hosts leaves the others every worker.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from sources.politeness import HostKey, host_key
+from sources.politeness import HostKey, host_key, is_slow
 from sources.spec import SourceSpec
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,12 @@ def lane_of(spec: SourceSpec) -> HostKey:
 class Lanes:
     """A pool of poll workers fed by per-host queues; a source is queued at most once."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(
+        self, workers: int, slow_workers: int, is_slow: Callable[[HostKey], bool] = is_slow
+    ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
+        self._slow_pool = ThreadPoolExecutor(max_workers=slow_workers, thread_name_prefix="slow")
+        self._is_slow = is_slow
         self._lock = threading.Lock()
         self._waiting: dict[HostKey, deque[tuple[str, Job]]] = {}
         self._queued: set[str] = set()  # names queued or running
@@ -54,8 +60,12 @@ class Lanes:
                 waiting.append((name, job))
                 return True
             self._waiting[lane] = deque()
-        self._pool.submit(self._run, lane, name, job)
+        self._start(lane, name, job)
         return True
+
+    def _start(self, lane: HostKey, name: str, job: Job) -> None:
+        pool = self._slow_pool if self._is_slow(lane) else self._pool
+        pool.submit(self._run, lane, name, job)
 
     def pending(self) -> int:
         """How many jobs are queued or running."""
@@ -72,7 +82,7 @@ class Lanes:
         if following is not None:
             # closed meanwhile: the stop drops waiting polls anyway
             with contextlib.suppress(RuntimeError):
-                self._pool.submit(self._run, lane, *following)
+                self._start(lane, *following)
 
     def _next(self, lane: HostKey, done: str) -> tuple[str, Job] | None:
         """Mark a job finished; the lane's next job, or None (the lane is then free)."""
@@ -92,4 +102,5 @@ class Lanes:
                 for name, _ in waiting:
                     self._queued.discard(name)
                 waiting.clear()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in (self._pool, self._slow_pool):
+            pool.shutdown(wait=True, cancel_futures=True)

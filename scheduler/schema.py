@@ -21,8 +21,16 @@ SOURCE_OPTIONS = (
 
 SCHEMA: dict[str, tuple[str, ...]] = {
     "site": ("title", "base_url", "authority", "language", "contact_url"),
-    "server": ("host", "port", "workers"),
-    "store": ("url",),
+    "server": (
+        "host",
+        "port",
+        "workers",
+        "max_header_bytes",
+        "header_timeout_seconds",
+        "idle_timeout_seconds",
+        "max_connections",
+    ),
+    "store": ("url", "connect_timeout_seconds", "statement_timeout_seconds"),
     "scheduler": ("min_interval_seconds", "jitter_seconds", "lease_seconds"),
     "feeds": (
         "items",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
@@ -11,19 +10,18 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import uvicorn
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from uvicorn.supervisors import Multiprocess
+from sqlalchemy import exc as sa_exc
 
 from feeds import publish, websub
-from feeds.archive import open_store
+from feeds.archive import open_store, trouble
 from feeds.archive import sources as source_rows
 from feeds.archive.engine import Store
 from feeds.http.admin import AdminAccess
@@ -32,7 +30,7 @@ from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
 from sources.spec import SourceSpec
 
-from . import jobs, recovery, retention
+from . import http_server, jobs, recovery, retention
 from .config import Config
 from .lanes import Lanes, lane_of
 from .rebuilder import Rebuilder
@@ -59,7 +57,7 @@ class Service:
 
     def __init__(self, cfg: Config, *, store: Store | None = None) -> None:
         self.cfg = cfg
-        self.store = store or open_store(cfg.store_url)
+        self.store = store or open_store(cfg.store_url, settings=cfg.store)
         self.site = site_of(cfg)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.poll_settings = jobs.PollSettings(
@@ -72,15 +70,20 @@ class Service:
         self.retention = retention.RetentionSettings(cfg.current_days, cfg.archive_days)
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
-        # polls run in per-host lanes (8 workers); the scheduler's own jobs only queue them
-        self.lanes = Lanes(workers=8)
+        # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
+        self.lanes = Lanes(workers=8, slow_workers=4)
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=UTC
         )
 
     def poll(self, spec: SourceSpec, *, force: bool = False) -> jobs.PollOutcome:
         """Poll one source; queue a rebuild when it changed anything."""
-        outcome = jobs.poll(self.store, spec, self.poll_settings, utcnow, force=force)
+        try:
+            outcome = jobs.poll(self.store, spec, self.poll_settings, utcnow, force=force)
+        except sa_exc.DBAPIError as exc:  # the archive, not the source: retried next interval
+            why = f"the archive failed: {trouble.describe(exc)}"
+            log.error("source %s: not polled: %s", spec.id, why, extra={"source": spec.id})
+            return jobs.PollOutcome(spec.id, "failed", error=why)
         if outcome.feeds:
             self.rebuilder.request()
             self._schedule_embargo()
@@ -197,9 +200,9 @@ class Service:
             self._schedule_embargo()
         try:
             if serve and self.cfg.workers > 1:
-                self._serve_workers()
+                http_server.serve_workers(self.cfg)
             elif serve:
-                QuietServer(self.uvicorn_config()).run()
+                http_server.serve_here(self.cfg, self.app)
             else:
                 _wait_for_signal()
         finally:
@@ -239,62 +242,8 @@ class Service:
             admin=admin,
         )
 
-    def _serve_workers(self) -> None:
-        """Serve from `server.workers` processes; this one keeps polling and rebuilding.
-
-        Each worker builds its app from the same config (scheduler.asgi) and follows this
-        process's rebuilds through the archive, as separate hosts would.
-        """
-        os.environ["NEWSFEEDS_CONFIG"] = str(self.cfg.path.resolve())
-        config = uvicorn.Config(
-            "scheduler.asgi:create",
-            factory=True,
-            workers=self.cfg.workers,
-            host=self.cfg.host,
-            port=self.cfg.port,
-            access_log=False,
-            server_header=False,
-            log_config=None,
-            timeout_keep_alive=30,
-        )
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-
-    def uvicorn_config(self) -> uvicorn.Config:
-        """uvicorn settings: our own access counting, no server header, bounded keep-alive."""
-        assert self.app is not None, "make_app() first"
-        return uvicorn.Config(
-            self.app,
-            host=self.cfg.host,
-            port=self.cfg.port,
-            access_log=False,
-            server_header=False,
-            log_config=None,
-            timeout_keep_alive=30,
-            lifespan="on",
-        )
-
-
-class QuietServer(uvicorn.Server):
-    """uvicorn, stopping gracefully on SIGINT/SIGTERM without re-raising the signal.
-
-    uvicorn re-raises the signal after shutdown, which makes a clean stop exit with
-    status -15; an operator's supervisor should see 0 for a requested, clean stop.
-    """
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {
-            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
 
 def _wait_for_signal() -> None:
-
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

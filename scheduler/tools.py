@@ -50,7 +50,7 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     unknown = set(source_ids) - {s.id for s in cfg.sources}
     if unknown:
         raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}")
-    store, now, rules = open_store(cfg.store_url), utcnow(), rules_of(cfg)
+    store, now, rules = open_store(cfg.store_url, settings=cfg.store), utcnow(), rules_of(cfg)
     changed = notes = 0
     feeds: set[str] = set()
     out = Console()

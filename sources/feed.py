@@ -10,6 +10,7 @@ from xml.sax import SAXParseException
 
 import feedparser
 
+from sources import budget
 from sources.collect import CollectContext, Collected
 from sources.errors import NotAFeedError
 from sources.fetch import fetch
@@ -34,27 +35,31 @@ Entry = dict[str, Any]
 
 def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Collected:
     """Poll a feed at its current URL with its stored validators; a 304 parses nothing."""
-    fetched = fetch(
-        state.url,
-        ctx.fetch,
-        etag=state.etag,
-        last_modified=state.last_modified,
-        now=ctx.now,
-    )
-    if fetched.status == 304:
-        return Collected(
-            not_modified=True,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            permanent_redirect=fetched.permanent_redirect,
+    # a document is held from its download to the end of its parse: one large at a time
+    with budget.for_documents(ctx.fetch.max_bytes).reservation() as room:
+        fetched = fetch(
+            state.url,
+            ctx.fetch,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            now=ctx.now,
+            reserve=room.grow,
         )
-    items, warning = parse_feed(
-        fetched.body,
-        content_type=fetched.content_type,
-        source=source,
-        max_entries=ctx.fetch.max_entries,
-        base_url=fetched.final_url,
-    )
+        if fetched.status == 304:
+            return Collected(
+                not_modified=True,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                permanent_redirect=fetched.permanent_redirect,
+            )
+        room.grow(len(fetched.body))  # a body of no declared size (chunked, compressed)
+        items, warning = parse_feed(
+            fetched.body,
+            content_type=fetched.content_type,
+            source=source,
+            max_entries=ctx.fetch.max_entries,
+            base_url=fetched.final_url,
+        )
     return Collected(
         items=items,
         etag=fetched.etag,

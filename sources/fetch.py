@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -13,7 +13,7 @@ import urllib3
 
 from sources import politeness, watched
 from sources.errors import FetchError
-from sources.fetched import Fetched, read_local
+from sources.fetched import Fetched, read_local, retry_after
 from sources.spec import FetchSettings
 from sources.watchdog import Limit
 
@@ -21,6 +21,7 @@ MAX_REDIRECTS = 5
 _PERMANENT = frozenset({301, 308})
 _TEMPORARY = frozenset({302, 303, 307})
 _CHUNK = 64 * 1024
+Reserve = Callable[[int], float]  # room for a body of this size; the seconds waited
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -45,15 +46,20 @@ def fetch(
     last_modified: str | None = None,
     now: datetime,
     session: requests.Session | None = None,
+    reserve: Reserve | None = None,
 ) -> Fetched:
-    """Fetch a URL (or read a local path); 304 gives an empty body and means: nothing to parse."""
+    """Fetch a URL (or read a local path); 304 gives an empty body and means: nothing to parse.
+
+    `reserve(size)` is told a body's declared size before it is read (sources/budget.py);
+    the seconds it waits for room do not count against the deadline.
+    """
     scheme = urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
         own = session is None
         sess = session or watched.new_session()
         watched.watch_session(sess)
         try:
-            return _fetch_http(url, settings, etag, last_modified, now, sess)
+            return _fetch_http(url, settings, etag, last_modified, now, sess, reserve)
         finally:
             if own:
                 sess.close()
@@ -71,6 +77,7 @@ def _fetch_http(
     last_modified: str | None,
     now: datetime,
     session: requests.Session,
+    reserve: Reserve | None,
 ) -> Fetched:
     """Follow redirects hop by hop, so permanent ones can be seen and loops refused."""
     headers = _request_headers(settings, etag, last_modified)
@@ -78,20 +85,23 @@ def _fetch_http(
     permanent: str | None = None
     permanent_run = True  # only an unbroken run of 301/308 from the start moves a source
     while True:
-        current = chain[-1]
+        current, host = chain[-1], politeness.host_key(chain[-1])
         # Each exchange gets the whole deadline, counted from its request: time spent
         # waiting for the host's turn is not the upstream's slowness. The watchdog holds it
         # over connect, status line, headers and body alike.
         with (
-            politeness.turn(politeness.host_key(current), settings.host_gap_seconds),
+            politeness.turn(host, settings.host_gap_seconds),
             watched.limited(settings.deadline_seconds) as limit,
         ):
             try:
-                answer = _exchange(session, current, headers, settings, now, limit)
+                answer = _exchange(session, current, headers, settings, now, limit, reserve)
             except FetchError as exc:
+                timed_out = limit.expired or isinstance(exc.__cause__, requests.Timeout)
+                politeness.note_slow(host, timed_out)
                 if limit.expired:
                     raise FetchError(_late(current, settings)) from exc
                 raise
+        politeness.note_slow(host, False)
         if isinstance(answer, Fetched):
             return dataclasses.replace(answer, permanent_redirect=permanent)
         status, location = answer
@@ -109,6 +119,7 @@ def _exchange(
     settings: FetchSettings,
     now: datetime,
     limit: Limit,
+    reserve: Reserve | None,
 ) -> Fetched | tuple[int, str | None]:
     """One request: the document, or a redirect's (status, Location) to follow."""
     resp = _send(session, url, headers, settings)
@@ -118,8 +129,12 @@ def _exchange(
         if resp.status_code == 304:
             return _fetched(resp, b"", url)
         if resp.status_code >= 300:
-            raise HttpStatusError(url, resp.status_code, _retry_after(resp, now))
-        return _fetched(resp, _read_body(resp, url, settings, limit), url)
+            raise HttpStatusError(
+                url,
+                resp.status_code,
+                retry_after(resp.status_code, resp.headers.get("Retry-After", ""), now),
+            )
+        return _fetched(resp, _read_body(resp, url, settings, limit, reserve), url)
 
 
 def _request_headers(
@@ -169,12 +184,20 @@ def _redirect_target(current: str, status: int, location: str | None, chain: lis
     return target
 
 
-def _read_body(resp: requests.Response, url: str, settings: FetchSettings, limit: Limit) -> bytes:
+def _read_body(
+    resp: requests.Response,
+    url: str,
+    settings: FetchSettings,
+    limit: Limit,
+    reserve: Reserve | None,
+) -> bytes:
     """Stream the decoded body, enforcing max_bytes on the decompressed size."""
     declared = resp.headers.get("Content-Length", "")
     is_plain = "Content-Encoding" not in resp.headers
     if is_plain and declared.isdigit() and int(declared) > settings.max_bytes:
         raise FetchError(_too_large(url, settings))
+    if reserve is not None and is_plain and declared.isdigit():
+        limit.extend(reserve(int(declared)))
     parts: list[bytes] = []
     size = 0
     try:
@@ -218,19 +241,3 @@ def _fetched(resp: requests.Response, body: bytes, url: str) -> Fetched:
         final_url=url,
         permanent_redirect=None,
     )
-
-
-def _retry_after(resp: requests.Response, now: datetime) -> float | None:
-    """Retry-After of a 429/503, in seconds from `now` (RFC 9110 §10.2.3: seconds or a date)."""
-    value = resp.headers.get("Retry-After", "").strip()
-    if resp.status_code not in (429, 503) or not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None or now.tzinfo is None:
-        return None
-    return max(0.0, (when - now).total_seconds())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from sources.errors import FetchError
@@ -37,3 +39,19 @@ def read_local(path: Path, url: str, settings: FetchSettings, etag: str | None) 
     if tag == etag:
         return Fetched(304, b"", None, tag, None, url, None)
     return Fetched(200, body, None, tag, None, url, None)
+
+
+def retry_after(status: int, header: str, now: datetime) -> float | None:
+    """Retry-After of a 429/503, in seconds from `now` (RFC 9110 §10.2.3: seconds or a date)."""
+    value = header.strip()
+    if status not in (429, 503) or not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None or now.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())

@@ -24,6 +24,7 @@ class _Slot:
 
 _registry_lock = threading.Lock()
 _slots: dict[HostKey, _Slot] = {}
+_slow: set[HostKey] = set()  # hosts whose last exchange ran into a timeout or the deadline
 
 
 def host_key(url: str) -> HostKey:
@@ -58,3 +59,17 @@ def turn(key: HostKey, gap_seconds: float) -> Iterator[None]:
             # The gap runs from the end of a request, so a slow response is not followed
             # immediately by the next one.
             slot.last_done = time.monotonic()
+
+
+def note_slow(key: HostKey, slow: bool) -> None:
+    """Record how a host's last exchange went: cut off by a timeout (slow) or answered."""
+    with _registry_lock:
+        if slow:
+            _slow.add(key)
+        else:
+            _slow.discard(key)
+
+
+def is_slow(key: HostKey) -> bool:
+    """True when the host's last exchange ran into a timeout or the deadline."""
+    return key in _slow

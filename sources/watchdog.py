@@ -43,10 +43,17 @@ class Limit:
             if self.expired:
                 _shut(own)
 
+    def extend(self, seconds: float) -> None:
+        """Move the deadline back (time spent waiting on ourselves is not the peer's)."""
+        if seconds > 0:
+            with self._lock:
+                self.at += seconds
+            WATCHDOG.add(self)
+
     def expire(self) -> None:
         """The limit passed: shut every watched socket down."""
         with self._lock:
-            if self._done:
+            if self._done or time.monotonic() < self.at:  # done, or moved back since
                 return
             self.expired = True
             for own in self._sockets:

@@ -8,7 +8,6 @@ was polled until the first fetch's deadline passed.
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from scheduler.config import load
 from scheduler.lanes import Lanes
 from scheduler.service import Service
 from sources.state import SourceState
+from tests.net_support import Silent
 
 DEAD_FEEDS = 8
 FEED = (
@@ -27,35 +27,6 @@ FEED = (
     b"<link>https://ok.example.com/</link><description>d</description><item><title>One</title>"
     b"<link>https://ok.example.com/1</link><guid>ok-1</guid></item></channel></rss>"
 )
-
-
-class Silent:
-    """A host that accepts connections and never answers, until released."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0), backlog=64)
-        self.accepted = 0
-        self.released = threading.Event()
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = self.listener.accept()
-                if self.released.is_set():  # released: answer nothing, hang up at once
-                    conn.close()
-                    continue
-                self.accepted += 1
-                self.held.append(conn)
-
-    def close(self) -> None:
-        self.released.set()
-        for conn in self.held:
-            conn.close()
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        self.listener.close()
 
 
 class Healthy(ThreadingHTTPServer):
@@ -152,7 +123,7 @@ def test_eight_feeds_of_a_dead_host_never_hold_up_another_host(tmp_path: Path) -
 
 
 def test_a_lane_runs_one_job_at_a_time_and_each_source_once() -> None:
-    lanes = Lanes(workers=4)
+    lanes = Lanes(workers=4, slow_workers=1)
     release, started, second = threading.Event(), threading.Event(), threading.Event()
     order: list[str] = []
 
@@ -176,3 +147,16 @@ def test_a_lane_runs_one_job_at_a_time_and_each_source_once() -> None:
     assert second.wait(30)
     lanes.close()
     assert order == ["first", "second"]
+
+
+def test_slow_hosts_run_in_their_own_workers_and_leave_the_others_free() -> None:
+    slow_hosts = {("slow-a", 1), ("slow-b", 1)}
+    lanes = Lanes(workers=1, slow_workers=1, is_slow=slow_hosts.__contains__)
+    release, fast = threading.Event(), threading.Event()
+    for host in sorted(slow_hosts):  # both slow lanes want the one slow worker
+        assert lanes.submit(host, host[0], lambda: release.wait(30))
+    assert lanes.submit(("fast", 1), "fast", fast.set)
+    ran = fast.wait(30)
+    release.set()
+    lanes.close()
+    assert ran  # the one ordinary worker was never taken by a slow host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,35 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 
+from feeds.archive import bounded
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# libpq's TCP bounds (PostgreSQL manual, §34.1.2): an idle connection to a vanished host is
+# dropped after 10 + 3 × 5 s of unanswered keepalives; data unacknowledged for 30 s drops a
+# busy one. They are defaults: the same names in the URL's query win.
+_TCP_BOUNDS = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """Client-side bounds on the archive's server (PostgreSQL; SQLite has busy_timeout)."""
+
+    connect_timeout_seconds: int = 10
+    statement_timeout_seconds: float = 0.0  # 0: none, and no bound on any round trip
+
+    @property
+    def round_trip_seconds(self) -> float | None:
+        """How long one round trip may wait before the server is taken for hung."""
+        if self.statement_timeout_seconds <= 0:
+            return None
+        # the server cancels a slow statement itself; past this it is not answering at all
+        return self.statement_timeout_seconds + bounded.GRACE_SECONDS
 
 
 class Store:
@@ -86,7 +115,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, settings: StoreSettings | None = None) -> Engine:
     """Create an engine for a SQLAlchemy URL, preparing SQLite's file and pragmas."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -99,15 +128,31 @@ def make_engine(url: str) -> Engine:
         # pysqlite's own transaction handling is off (isolation_level=None): we issue BEGIN.
         sa.event.listen(engine, "begin", lambda conn: None)
         return engine
+    settings = settings or StoreSettings()
+    engine = sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args=_pg_connect_args(parsed.query, settings),
+    )
+    bounded.install(engine, settings.round_trip_seconds)
+    return engine
+
+
+def _pg_connect_args(query: Any, settings: StoreSettings) -> dict[str, object]:
+    """libpq parameters: timeouts and the session settings every connection gets."""
     # Plans made per execution: psycopg prepares a statement after five runs, and a generic
     # plan made while a table was nearly empty (a first build) kept a sequential scan of
     # `documents` for the whole build: 5 ms per lookup instead of 0.4 (bench, rebuild-pg)
-    given = parsed.query.get("options", "")
+    given = query.get("options", "")
     given = given if isinstance(given, str) else " ".join(given)
-    options = {"options": f"{given} -c plan_cache_mode=force_custom_plan".strip()}
-    return sa.create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=options
-    )
+    options = f"{given} -c plan_cache_mode=force_custom_plan"
+    if settings.statement_timeout_seconds > 0:
+        options += f" -c statement_timeout={round(settings.statement_timeout_seconds * 1000)}"
+    wanted = {**_TCP_BOUNDS, "connect_timeout": settings.connect_timeout_seconds}
+    args: dict[str, object] = {k: v for k, v in wanted.items() if k not in query}
+    return {**args, "options": options.strip()}
 
 
 def migrate(engine: Engine) -> None:
@@ -116,6 +161,9 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            # a migration may rewrite a big table: no statement timeout, no round-trip bound
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            bounded.lift(conn)
             # one migrator at a time when several processes start together
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727401)")
         else:
@@ -126,9 +174,11 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_store(url: str, *, run_migrations: bool = True) -> Store:
+def open_store(
+    url: str, *, run_migrations: bool = True, settings: StoreSettings | None = None
+) -> Store:
     """Open (and create or migrate) the archive at a SQLAlchemy URL."""
-    engine = make_engine(url)
+    engine = make_engine(url, settings)
     if run_migrations:
         migrate(engine)
     return Store(engine)

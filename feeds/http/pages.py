@@ -21,6 +21,7 @@ from feeds.archive import events
 from feeds.archive import sources as source_rows
 from feeds.archive.engine import Store
 from feeds.http import discovery
+from feeds.http.health import Health
 from feeds.metrics import REGISTRY
 from feeds.site import Site
 
@@ -87,6 +88,7 @@ class Pages:
     ) -> None:
         self.store, self.site, self.configured = store, site, configured
         self.stylesheet, self.is_current = stylesheet, is_current
+        self.health = Health(self._ping)
 
     async def index(self, request: Request) -> Response:
         feeds = await run_in_threadpool(discovery.listed_feeds, self.store, self.is_current)
@@ -111,10 +113,9 @@ class Pages:
         )
 
     async def healthz(self, request: Request) -> Response:
-        try:
-            await run_in_threadpool(self._ping)
-        except Exception:
-            return PlainTextResponse("archive unreachable\n", status_code=503)
+        problem = await self.health.problem()
+        if problem is not None:
+            return PlainTextResponse(f"{problem}\n", status_code=503)
         return PlainTextResponse("ok\n")
 
     def _ping(self) -> None:

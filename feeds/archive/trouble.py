@@ -1,0 +1,29 @@
+"""What went wrong with the archive, said in one line (never the driver's traceback)."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+def describe(exc: BaseException) -> str:
+    """The first line of the driver's own message (psycopg, sqlite3) behind a failure."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+def where(url: str) -> str:
+    """The archive's URL without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the configured store.url"
+
+
+def cannot_open(url: str, exc: BaseException, connect_timeout_seconds: int) -> str:
+    """Why the archive could not be opened, for an operator starting a command."""
+    return (
+        f"cannot open the archive at {where(url)}: {describe(exc)} "
+        f"(store.connect_timeout_seconds = {connect_timeout_seconds})"
+    )
