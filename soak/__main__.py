@@ -1,7 +1,8 @@
 """`python -m soak [--quick] [--seed N] [--only PHASES]`: run the soak and print its figures.
 
-Full run (make soak): 256 connections for 60 s, 10 seeded kills, 120 s of fuzzing; about
-8 minutes. --quick: a smoke run of every phase in about 2 minutes.
+Full run (make soak): 256 connections for 60 s, 10 seeded kills, 120 s of fuzzing, slow
+and dead upstream hosts for 60 s, floods, a stopped PostgreSQL, heavy feeds; about 13
+minutes. --quick: a smoke run of every phase in about 4 minutes.
 """
 
 from __future__ import annotations
@@ -18,8 +19,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from soak import access, disk, faults, fuzz, hostile, kills, load
+from soak import access, disk, faults, floods, fuzz, heavy, hostile, kills, load, pghang, slowhosts
 from soak.figures import Figure, dump, overall, table
+
+
+def part(work: Path, name: str) -> Path:
+    """A subfolder of a phase's work folder, for each service it starts."""
+    folder = work / name
+    folder.mkdir()
+    return folder
 
 
 def phases(quick: bool, seed: int) -> dict[str, Callable[[Path], list[Figure]]]:
@@ -32,6 +40,15 @@ def phases(quick: bool, seed: int) -> dict[str, Callable[[Path], list[Figure]]]:
         "hostile": hostile.run,
         "fuzz": lambda w: fuzz.run(20 if quick else 120),
         "access": access.run,
+        "slowhosts": lambda w: slowhosts.run(w, 15 if quick else 60),
+        "floods": lambda w: (
+            floods.header_flood(part(w, "headers"), 10 if quick else 30)
+            + floods.idle_flood(part(w, "idle"))
+        ),
+        "pghang": lambda w: (
+            pghang.hung_at_start(part(w, "start")) + pghang.stopped_mid_run(part(w, "stop"), seed)
+        ),
+        "heavy": lambda w: heavy.large_feeds(part(w, "feeds")) + heavy.push_stall(part(w, "push")),
     }
 
 

@@ -69,11 +69,8 @@ def settled_drops(folder: Path, ledger: Ledger) -> None:
         ledger.dropped.update(p.name.removesuffix(".json") for p in done.glob("*.json"))
 
 
-def push(base: str, ledger: Ledger, *, body_bytes: int = 400, timeout: float = 10) -> int:
-    """POST one article; the status (0: no answer). A 2xx goes into the ledger."""
-    n = ledger.take_n()
-    article_id = f"soak-push-{n}"
-    data = json.dumps(record(article_id, n, body_bytes=body_bytes)).encode()
+def post_raw(base: str, data: bytes, *, timeout: float = 10) -> int:
+    """POST a JSON body to the push API; the status (0: no answer)."""
     req = urllib.request.Request(
         base + "/api/articles",
         data=data,
@@ -83,13 +80,22 @@ def push(base: str, ledger: Ledger, *, body_bytes: int = 400, timeout: float = 1
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             resp.read()
-            status = int(resp.status)
+            return int(resp.status)
     except urllib.error.HTTPError as exc:
-        status = int(exc.code)
+        return int(exc.code)
     except OSError:
-        ledger.unreachable += 1
         return 0
-    if 200 <= status < 300:
+
+
+def push(base: str, ledger: Ledger, *, body_bytes: int = 400, timeout: float = 10) -> int:
+    """POST one article; the status (0: no answer). A 2xx goes into the ledger."""
+    n = ledger.take_n()
+    article_id = f"soak-push-{n}"
+    data = json.dumps(record(article_id, n, body_bytes=body_bytes)).encode()
+    status = post_raw(base, data, timeout=timeout)
+    if status == 0:
+        ledger.unreachable += 1
+    elif 200 <= status < 300:
         ledger.pushed.add(article_id)
     else:
         ledger.refused += 1

@@ -38,6 +38,9 @@ class Setup:
     extra: str = ""  # extra tables ([admin] …)
     host: str = "127.0.0.1"
     env: dict[str, str] = field(default_factory=dict)
+    max_bytes: int = 5_000_000  # [fetch] max_bytes
+    api_max_body: int = 200_000  # [api] max_body_bytes
+    store_url: str = ""  # [store] url, when not the SQLite file at store_path
 
     @property
     def base(self) -> str:
@@ -61,7 +64,7 @@ host = "{setup.host}"
 port = {setup.port}
 
 [store]
-url = "sqlite:///{setup.store_path}"
+url = "{setup.store_url or "sqlite:///" + str(setup.store_path)}"
 
 [scheduler]
 min_interval_seconds = 1
@@ -74,13 +77,13 @@ combos = "with-articles"
 [fetch]
 timeout_seconds = 2
 deadline_seconds = 5
-max_bytes = 5000000
+max_bytes = {setup.max_bytes}
 host_gap_seconds = 0
 backoff_max_seconds = 3
 
 [api]
 tokens_env = "SOAK_API_TOKENS"
-max_body_bytes = 200000
+max_body_bytes = {setup.api_max_body}
 {setup.extra}
 {sections}
 [[sources]]
@@ -104,7 +107,9 @@ countries = ["IN"]
     return path
 
 
-def start(setup: Setup, *, fsize_limit: int | None = None) -> subprocess.Popen[bytes]:
+def start(
+    setup: Setup, *, fsize_limit: int | None = None, open_files: int | None = None
+) -> subprocess.Popen[bytes]:
     """`newsfeeds run` in its own process group; output goes to work/service.log."""
     config = setup.work / "config.toml"
     if not config.exists():
@@ -116,6 +121,9 @@ def start(setup: Setup, *, fsize_limit: int | None = None) -> subprocess.Popen[b
         if fsize_limit is not None:  # writes past it fail with EFBIG, as on a full disk
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_limit, fsize_limit))
+        if open_files is not None:  # a smaller soft limit on open files, as many hosts have
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, hard))
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "scheduler", "--config", str(config), "run"],

@@ -42,6 +42,8 @@ def _report(sock: socket.socket | None) -> None:
 
 
 class _WatchedHTTP(HTTPConnection):
+    """A connection that reports its socket to the running fetch's limit."""
+
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         _report(sock)
@@ -53,15 +55,8 @@ class _WatchedHTTP(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPS(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _report(sock)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _report(self.sock)
-        super().request(*args, **kwargs)
+class _WatchedHTTPS(_WatchedHTTP, HTTPSConnection):
+    """The same over TLS (the raw socket is reported before the handshake)."""
 
 
 class _WatchedHTTPPool(urllib3.HTTPConnectionPool):

@@ -25,6 +25,14 @@ ROWS = (
     "| hostile | external fetches",
     "| fuzz | hypothesis: crashes",
     "| access | successes",
+    "| slowhosts | healthy feeds: worst delay beyond their interval (s)",
+    "| slowhosts | longest slow-header exchange (s)",
+    "| floods | memory high-water during the header flood (MB)",
+    "| floods | normal GETs answered during the idle flood",
+    "| pghang | run on a PostgreSQL that never answers: seconds to exit",
+    "| pghang | PostgreSQL stopped: seconds until /healthz 503",
+    "| heavy | memory high-water, 8 feeds of 9 MB (MB)",
+    "| heavy | slowest /healthz during the push (ms)",
 )
 
 
