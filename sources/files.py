@@ -54,6 +54,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from sources import options
 from sources.cms_record import BadFile, items_from_records
 from sources.collect import CollectContext, Collected
 from sources.errors import SourceError
@@ -71,7 +72,7 @@ _FAILED_PREFIX = "failed:"
 def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Collected:
     """Read every settled file in the drop folder into raw items; move nothing."""
     folder = _folder(source)
-    settle_seconds = _settle_seconds(source)
+    settle_seconds = options.settle_seconds(source)
     items: list[RawItem] = []
     consumed: dict[str, str] = {}
     notes: list[str] = []
@@ -119,14 +120,6 @@ def _folder(source: SourceSpec) -> Path:
     if not folder.is_dir():
         raise SourceError(f"source {source.id}: drop folder {folder} does not exist")
     return folder
-
-
-def _settle_seconds(source: SourceSpec) -> float:
-    """How long a file must be left alone before it is read (options.settle_seconds)."""
-    value = source.options.get("settle_seconds", 2)
-    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        raise SourceError(f"source {source.id}: settle_seconds must be a number ≥ 0, got {value!r}")
-    return float(value)
 
 
 def _ready_files(folder: Path, settle_seconds: float) -> list[Path]:

@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector, SelectorError
 
 from sources.body import clean_body, select
-from sources.errors import SourceError
+from sources.errors import OptionError
 from sources.pagefields import PageFields, squash
 from sources.spec import SourceSpec
 
@@ -109,9 +109,9 @@ def _table(source: SourceSpec, key: str) -> dict[str, str]:
     return dict(value)
 
 
-def _bad(source: SourceSpec, key: str, why: str) -> SourceError:
+def _bad(source: SourceSpec, key: str, why: str) -> OptionError:
     """An error naming the source and the option."""
-    return SourceError(f"sources[{source.id}].{key}: {why}")
+    return OptionError(source.id, key, why)
 
 
 def _select(doc: lxml_html.HtmlElement, css: str | None) -> list[lxml_html.HtmlElement]:
