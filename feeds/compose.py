@@ -71,8 +71,8 @@ def publishable(article: Article, site: Site) -> Article | None:
         return None
     if rights == "summary":
         article = dataclasses.replace(article, content=None)
-    elif rights == "link":
-        article = dataclasses.replace(article, content=None, summary="")
+    elif rights == "link":  # the title and the link, nothing of the story: not its photo either
+        article = dataclasses.replace(article, content=None, summary="", image=None)
     if not images:
         content = _IMG.sub("", article.content) if article.content else None
         article = dataclasses.replace(article, image=None, content=content)

@@ -90,3 +90,23 @@ def test_rights_reach_the_served_documents(store: Store, rights: Rights, tmp_pat
     assert "s1.jpg" not in doc.body.decode()
     assert ("content_html" in entry) == (rights == "full")
     assert ("Short summary." in json.dumps(entry)) == (rights != "link")
+
+
+def test_link_never_carries_the_image_even_with_images_allowed(store: Store) -> None:
+    spec = SourceSpec(id="wire", kind="feed", url="https://wire.example.com/rss",
+                      interval_seconds=300, section="world")  # fmt: skip
+    rules = intake.IntakeRules(
+        normalize=NormalizeSettings(authority="news.example.com"), combos=ComboRule("none")
+    )
+    item = RawItem(
+        source_id="wire", upstream_id="s1", url="https://wire.example.com/s1", title="Story",
+        content='<p>Long body.</p><img src="https://img.example.com/inline.jpg">',
+        published=NOW.isoformat(), images=(RawImage(url="https://img.example.com/s1.jpg"),),
+    )  # fmt: skip
+    intake.take(store, spec, [item], rules, now=NOW)
+    publish.rebuild_dirty(store, site("link", images=True), owner="t", now=lambda: NOW)
+    with store.read() as conn:
+        bodies = [docs.get(conn, f"/feeds/section/world.{f}") for f in ("rss", "atom", "json")]
+    for doc in bodies:
+        assert doc is not None and b"Story" in doc.body
+        assert b"img.example.com" not in doc.body, doc.path
