@@ -208,10 +208,13 @@ class Service:
     def make_app(self) -> App:
         """The ASGI application for this service, with the push API mounted."""
         env, cfg = os.environ, self.cfg
+        tokens = parse_tokens(env.get(cfg.api_tokens_env, ""))
+        if not tokens:
+            log.info("push API not enabled: no tokens in $%s", cfg.api_tokens_env)
         api = PushApi(
             self.store,
             PushSettings(
-                tokens=parse_tokens(env.get(cfg.api_tokens_env, "")),
+                tokens=tokens,
                 max_body_bytes=cfg.api_max_body_bytes,
                 source=push_source(cfg.sections[0].slug),
                 rules=self.poll_settings.rules,
