@@ -34,7 +34,14 @@ from sources.spec import SourceSpec
 from . import jobs, recovery, retention
 from .config import Config
 from .rebuilder import Rebuilder
-from .wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
+from .wiring import (
+    configured_feeds,
+    configured_sources,
+    current_feeds,
+    rules_of,
+    serve_settings_of,
+    site_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +118,12 @@ class Service:
             )
         return report
 
+    def start_feeds(self) -> None:
+        """Queue a first, empty build of every configured feed the archive has never had."""
+        started = publish.start_feeds(self.store, configured_feeds(self.cfg))
+        if started:
+            log.info("feeds created empty, ahead of their first article: %s", ", ".join(started))
+
     def prune(self) -> retention.RetentionReport:
         """Apply retention (at most once an hour across every process sharing the archive)."""
         report = retention.run(self.store, self.retention, utcnow())
@@ -184,6 +197,7 @@ class Service:
         """Start everything and block until SIGINT/SIGTERM; then stop cleanly."""
         seed_sources(self.cfg)
         recovery.free_dead_leases(self.store, self.owner)
+        self.start_feeds()
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
