@@ -143,7 +143,7 @@ class FeedMeta:
     next_archive_stem: str | None = None
     is_archive_page: bool = False
     page_stem: str | None = None  # when set, the document is served at page_stem.{fmt}
-    # an empty feed's updated/lastBuildDate: its document's stored change time (compose.py)
+    # an empty feed's updated/lastBuildDate: its document's stored change time (drafts.py)
     empty_updated: datetime | None = None
 
     def self_url(self, fmt: Format) -> str:

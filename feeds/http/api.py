@@ -142,7 +142,7 @@ class PushApi:
                 log.exception("could not request a rebuild after a push")
 
     def _authenticate(self, request: Request) -> str:
-        """The token's name; 400 for a token in the URL, 401 without one, 403 if wrong."""
+        """The token's name; 404 without tokens configured, 400/401/403 for a bad token."""
         if not self.settings.tokens:
             # Not 403 ("this token is not accepted"): no token could be. 404, as for any
             # feature a server does not offer (RFC 9110 §15.5.5), and not 503, which a CMS
