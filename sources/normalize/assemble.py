@@ -18,7 +18,7 @@ from sources.normalize.text import plain_text
 from sources.raw import RawItem
 from sources.spec import NormalizeSettings, SourceSpec
 
-NORMALIZER_VERSION = 2
+NORMALIZER_VERSION = 3
 NAME_MAX = 200
 TAG_MAX = 100
 _WITHDRAWN = frozenset({"withdrawn", "deleted", "unpublished"})
