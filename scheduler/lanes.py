@@ -28,7 +28,7 @@ Job = Callable[[], object]
 def lane_of(spec: SourceSpec) -> HostKey:
     """The host a source is polled from; a local source (a path) has a lane of its own."""
     listing, urls = spec.options.get("listing"), spec.options.get("urls")
-    first = urls[0] if isinstance(urls, list) and urls else None
+    first = urls[0] if isinstance(urls, list | tuple) and urls else None
     url = listing if isinstance(listing, str) else spec.url or first
     if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
         return host_key(url)

@@ -50,11 +50,11 @@ def large_feed(tag: str, size: int = FEED_BYTES) -> bytes:
 
 
 @contextlib.contextmanager
-def large_upstreams(count: int) -> Iterator[list[str]]:
-    """`count` hosts (ports), each serving one large feed; their feed URLs."""
+def large_upstreams(count: int, size: int = FEED_BYTES) -> Iterator[list[str]]:
+    """`count` hosts (ports), each serving one large feed (`big0`, `big1` …); their URLs."""
     servers = []
     for k in range(count):
-        body = large_feed(f"big{k}")
+        body = large_feed(f"big{k}", size)
 
         class Handler(BaseHTTPRequestHandler):
             payload = body

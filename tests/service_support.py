@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -63,16 +65,30 @@ def cli(
 
 @contextmanager
 def running(
-    config: Path, port: int, *, env: dict[str, str] | None = None, wait_for: str = "/healthz"
+    config: Path,
+    port: int,
+    *,
+    env: dict[str, str] | None = None,
+    wait_for: str = "/healthz",
+    command: str = "run",
+    open_files: int | None = None,
 ) -> Iterator[subprocess.Popen[str]]:
-    """`newsfeeds run` as a real subprocess; SIGTERM on exit."""
+    """`newsfeeds run` (or `serve`) as a real subprocess, under a lower open-file soft limit
+    when given one; SIGTERM on exit."""
+
+    def limits() -> None:
+        if open_files is not None:
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, hard))
+
     proc = subprocess.Popen(
-        [*NEWSFEEDS, "--config", str(config), "run"],
+        [*NEWSFEEDS, "--config", str(config), command],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, **(env or {})},
+        preexec_fn=limits,
     )
     try:
         wait_until(f"http://127.0.0.1:{port}{wait_for}", proc)
@@ -106,6 +122,27 @@ def wait_until(
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+
+
+def wait_for_articles(
+    url: str, proc: subprocess.Popen[str] | None = None, timeout: float = 60
+) -> requests.Response:
+    """Poll a feed URL until it lists an article: configured feeds exist (empty) from the
+    start, so a 200 alone no longer says the first ingest reached them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = wait_until(url, proc, timeout=max(1.0, deadline - time.monotonic()))
+        if _lists_articles(resp):
+            return resp
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} listed no article within {timeout} s")
+        time.sleep(0.2)
+
+
+def _lists_articles(resp: requests.Response) -> bool:
+    if "json" in resp.headers.get("content-type", ""):
+        return bool(json.loads(resp.content).get("items"))
+    return b"<item>" in resp.content or b"<entry>" in resp.content
 
 
 def copy_samples(tmp_path: Path) -> Path:

@@ -8,10 +8,7 @@ normal GETs fail. Each test runs the real service (`newsfeeds serve`) on 127.0.0
 from __future__ import annotations
 
 import contextlib
-import resource
-import signal
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.service_support import NEWSFEEDS, ROOT, free_port, sample_config, wait_until
+from tests.service_support import free_port, running, sample_config
 
 LIMITS = """
 [server]
@@ -36,32 +33,8 @@ def service(tmp_path: Path, extra: str = LIMITS, open_files: int | None = None) 
     text = sample_config(tmp_path, port).read_text(encoding="utf-8")
     config = tmp_path / "limits.toml"
     config.write_text(text.replace("[server]\n", extra.strip() + "\n", 1), encoding="utf-8")
-
-    def lower_limit() -> None:
-        if open_files is not None:
-            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, hard))
-
-    proc = subprocess.Popen(
-        [*NEWSFEEDS, "--config", str(config), "serve"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=lower_limit,
-    )
-    try:
-        wait_until(f"http://127.0.0.1:{port}/healthz", proc)
+    with running(config, port, command="serve", open_files=open_files):
         yield port
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        assert proc.stdout is not None
-        proc.stdout.close()
 
 
 @pytest.fixture(scope="module")

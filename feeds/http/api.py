@@ -19,6 +19,7 @@ from feeds.archive.engine import Store
 from feeds.intake import IntakeRules
 from feeds.metrics import PUSH_REQUESTS
 from feeds.push import PUSH_SOURCE
+from feeds.push_fields import ignored
 from sources.spec import SourceSpec
 
 log = logging.getLogger(__name__)
@@ -99,21 +100,23 @@ class PushApi:
             body = await _read_body(request, self.settings.max_body_bytes)
             # parsing and checking a 1 MB batch takes hundreds of milliseconds: never on
             # the event loop, where it would stall every other request (/healthz too)
-            done = await run_in_threadpool(self._take, body, actor)
+            done, unused = await run_in_threadpool(self._take, body, actor)
         except Refused as exc:
             return _refusal(exc)
         except push.Invalid as exc:
             return _refusal(Refused(exc.status, exc.message, problems=exc.problems))
         self._changed(done.feeds)
-        return _answer(202, {"accepted": len(done.articles), **done.summary()})
+        answer = {"accepted": len(done.articles), **done.summary()}
+        return _answer(202, {**answer, "ignored": unused} if unused else answer)
 
-    def _take(self, body: bytes, actor: str) -> push.Done:
-        """Decode, check and store one posted batch (in a worker thread)."""
-        settings = self.settings
-        raws = push.validate(push.decode(body), settings.source, settings.rules, self.now())
-        return push.store(
+    def _take(self, body: bytes, actor: str) -> tuple[push.Done, list[dict[str, object]]]:
+        """Decode, check and store one posted batch, and name its unknown fields (in a thread)."""
+        settings, records = self.settings, push.decode(body)
+        raws = push.validate(records, settings.source, settings.rules, self.now())
+        done = push.store(
             self.store, settings.source, raws, settings.rules, actor=actor, now=self.now()
         )
+        return done, ignored(records)
 
     async def delete(self, request: Request) -> Response:
         """Withdraw one article by its id, guid or the id it was posted with."""
@@ -139,7 +142,12 @@ class PushApi:
                 log.exception("could not request a rebuild after a push")
 
     def _authenticate(self, request: Request) -> str:
-        """The token's name; 400 for a token in the URL, 401 without one, 403 if wrong."""
+        """The token's name; 404 without tokens configured, 400/401/403 for a bad token."""
+        if not self.settings.tokens:
+            # Not 403 ("this token is not accepted"): no token could be. 404, as for any
+            # feature a server does not offer (RFC 9110 §15.5.5), and not 503, which a CMS
+            # would retry for ever; the message says why and no auth challenge is sent.
+            raise Refused(404, "the push API is not enabled here: no push tokens are configured")
         if any(k.lower() in _QUERY_TOKENS for k in request.query_params):
             # a URL ends up in logs and proxies: never accept a secret there (RFC 6750 §5.3)
             raise Refused(400, "send the token in the Authorization header, not in the URL")
