@@ -89,11 +89,12 @@ def main(ctx: click.Context, config_path: str, log_level: str) -> None:
     ctx.obj = {"config": config_path, "log_level": log_level}
 
 
-def _service(ctx: click.Context) -> Service:
+def _service(ctx: click.Context, *, serving: bool = False) -> Service:
     cfg = _config(ctx)
     logs.setup(ctx.obj["log_level"], cfg.log_format)
     try:
-        http_server.limits_of(cfg)  # checked before anything starts, though only serving uses it
+        if serving:  # the connection cap against this process's open-file limit, up front
+            http_server.limits_of(cfg)
         return Service(cfg)
     except ConfigError as exc:
         console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
@@ -112,7 +113,7 @@ def run(ctx: click.Context) -> None:
     A stop finishes the write in flight, closes the archive and exits 0. After a restart
     each source is polled when it was next due, not all at once.
     """
-    service = _service(ctx)
+    service = _service(ctx, serving=True)
     console.print(f"serving on http://{service.cfg.host}:{service.cfg.port}/")
     service.run()
 
@@ -124,7 +125,7 @@ def serve(ctx: click.Context) -> None:
 
     For a process beside a separate poller, or with `newsfeeds ingest` run from cron.
     """
-    _service(ctx).run(poll=False)
+    _service(ctx, serving=True).run(poll=False)
 
 
 @main.command()

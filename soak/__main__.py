@@ -1,8 +1,8 @@
 """`python -m soak [--quick] [--seed N] [--only PHASES]`: run the soak and print its figures.
 
 Full run (make soak): 256 connections for 60 s, 10 seeded kills, 120 s of fuzzing, slow
-and dead upstream hosts for 60 s, floods, a stopped PostgreSQL, heavy feeds; about 13
-minutes. --quick: a smoke run of every phase in about 4 minutes.
+and dead upstream hosts for 60 s, floods, a stopped PostgreSQL, heavy feeds; about 8
+minutes. --quick: a smoke run of every phase.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.service_support import free_port, running, sample_config
+from tests.service_support import cli, free_port, running, sample_config
 
 LIMITS = """
 [server]
@@ -163,3 +163,13 @@ def test_an_idle_flood_past_the_open_file_limit_leaves_every_get_answered(
             for sock in flood:
                 sock.close()
     assert answered == 60
+
+
+def test_max_connections_past_the_open_file_limit_is_refused_at_start(tmp_path: Path) -> None:
+    port = free_port()
+    text = sample_config(tmp_path, port).read_text(encoding="utf-8")
+    config = tmp_path / "limits.toml"
+    config.write_text(text.replace("[server]\n", "[server]\nmax_connections = 10000000\n", 1))
+    done = cli(config, "serve", timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "server.max_connections: must be ≤" in " ".join(done.stderr.split())
