@@ -83,15 +83,13 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if not self._in_head:
             super().data_received(data)
             return
-        if self._head_timer is None:  # a request begins: busy, and its head is timed
+        if self._head_bytes == 0:  # a request begins: the connection is busy
             self._idle.pop(self, None)
-            self._head_timer = self.loop.call_later(
-                self.limits.header_timeout_seconds, self._head_too_slow
-            )
         room = self.limits.max_header_bytes - self._head_bytes
         if len(data) <= room:
             self._head_bytes += len(data)
             super().data_received(data)
+            self._time_head()
             return
         # More than the head may still hold: parse what fits; the rest is the body (or the
         # next request) only if the head ended within it.
@@ -104,6 +102,15 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self._refuse(431, "request header fields too large")
             return
         self.data_received(data[room:])
+
+    def _time_head(self) -> None:
+        """A head that did not arrive whole in one read must end in header_timeout_seconds."""
+        # most heads arrive whole, and cost no timer
+        unfinished = self._in_head and self._head_bytes and self._head_timer is None
+        if unfinished and not self.transport.is_closing():
+            self._head_timer = self.loop.call_later(
+                self.limits.header_timeout_seconds, self._head_too_slow
+            )
 
     def on_headers_complete(self) -> None:
         self._in_head = False
