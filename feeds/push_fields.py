@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sources.json_numbers import out_of_range
 from sources.normalize.dates import parse_date
 from sources.normalize.taxonomy import explicit_country_codes, section_for
 
@@ -25,7 +26,8 @@ def check(index: int, record: object, aliases: object) -> list[Problem]:
             if name in ("title", "url"):
                 out.append(problem(index, name, "is required"))
             continue
-        reason = rule(value, aliases)
+        too_big = out_of_range(value)
+        reason = too_big.reason() if too_big is not None else rule(value, aliases)
         if reason:
             out.append(problem(index, name, reason))
     return out
