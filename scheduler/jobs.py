@@ -99,9 +99,18 @@ def _failed(
         settings=settings.fetch,
         rng=random.Random(),
     )
-    with store.begin() as conn:
-        source_rows.save(conn, new_state)
-        source_rows.release(conn, spec.id, settings.owner)
+    try:
+        with store.begin() as conn:
+            source_rows.save(conn, new_state)
+            source_rows.release(conn, spec.id, settings.owner)
+    except Exception:  # the archive failing too (a full disk): the lease then expires
+        log.warning(
+            "source %s: could not record the failed poll; its lease expires within %.0f s",
+            spec.id,
+            settings.lease_seconds,
+            exc_info=True,
+            extra={"source": spec.id},
+        )
     POLLS.labels(spec.id, "failed").inc()
     log.warning(
         "source %s: poll failed: %s", spec.id, new_state.last_error, extra={"source": spec.id}
