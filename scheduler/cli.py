@@ -14,6 +14,8 @@ from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive import open_store, queue
 from feeds.archive import sources as source_rows
+from feeds.archive.archive_file import ArchiveRefused
+from feeds.archive.engine import Store
 from feeds.catalog import parse_name
 
 from . import logs, retention
@@ -23,6 +25,7 @@ from .service import Service, utcnow
 
 EXIT_CONFIG = 3  # the config is invalid
 EXIT_PARTIAL = 1  # the command ran, but some work failed (a source, a feed)
+EXIT_ARCHIVE = 4  # the archive cannot be opened as it is (empty, not an archive, damaged)
 
 console = Console(stderr=True)
 
@@ -55,49 +58,70 @@ def _config(ctx: click.Context) -> Config:
 def main(ctx: click.Context, config_path: str, log_level: str) -> None:
     """newsfeeds: ingest news sources and serve RSS, Atom and JSON Feed.
 
-    Exit status: 0 success, 1 some work failed, 2 bad usage, 3 invalid config.
+    Exit status: 0 success, 1 some work failed, 2 bad usage, 3 invalid config,
+    4 the archive cannot be opened as it is (empty, not an archive, damaged).
     """
     ctx.obj = {"config": config_path, "log_level": log_level}
 
 
-def _service(ctx: click.Context) -> Service:
+def archive(cfg: Config, init: bool) -> Store:
+    """Open the configured archive, or exit with the reason it was refused."""
+    try:
+        return open_store(cfg.store_url, init=init)
+    except ArchiveRefused as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_ARCHIVE)
+
+
+init_option = click.option(
+    "--init",
+    is_flag=True,
+    help="Start a new archive where the file exists but is empty or not an archive "
+    "(anything in it is kept beside the new one).",
+)
+
+
+def _service(ctx: click.Context, init: bool) -> Service:
     cfg = _config(ctx)
     logs.setup(ctx.obj["log_level"], cfg.log_format)
-    return Service(cfg)
+    return Service(cfg, store=archive(cfg, init))
 
 
 @main.command()
+@init_option
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, init: bool) -> None:
     """Poll sources and serve feeds until SIGINT/SIGTERM.
 
     A stop finishes the write in flight, closes the archive and exits 0. After a restart
     each source is polled when it was next due, not all at once.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     console.print(f"serving on http://{service.cfg.host}:{service.cfg.port}/")
     service.run()
 
 
 @main.command()
+@init_option
 @click.pass_context
-def serve(ctx: click.Context) -> None:
+def serve(ctx: click.Context, init: bool) -> None:
     """Serve feeds from the archive without polling.
 
     For a process beside a separate poller, or with `newsfeeds ingest` run from cron.
     """
-    _service(ctx).run(poll=False)
+    _service(ctx, init).run(poll=False)
 
 
 @main.command()
 @click.argument("source_ids", nargs=-1)
+@init_option
 @click.pass_context
-def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
+def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
     """Poll sources once, rebuild what changed, and exit.
 
     With SOURCE_IDS, only those sources. Exit status 1 when any poll failed.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     from .service import seed_sources
 
     seed_sources(service.cfg)
@@ -128,13 +152,14 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
     is_flag=True,
     help="Publish even where the publish guard refused a large unexplained drop of items.",
 )
+@init_option
 @click.pass_context
-def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
+def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bool) -> None:
     """Regenerate feeds from the archive.
 
     With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     if feed_names:
         bad = [n for n in feed_names if parse_name(n) is None]
         if bad:
@@ -156,11 +181,12 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
 
 
 @main.command()
+@init_option
 @click.pass_context
-def sources(ctx: click.Context) -> None:
+def sources(ctx: click.Context, init: bool) -> None:
     """Show each source's health as a table."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = archive(cfg, init)
     with store.read() as conn:
         states = {s.source_id: s for s in source_rows.load_all(conn)}
     table = Table("source", "kind", "health", "last success", "failures", "next due", "last error")
@@ -184,11 +210,12 @@ def sources(ctx: click.Context) -> None:
 
 
 @main.command()
+@init_option
 @click.pass_context
-def feeds(ctx: click.Context) -> None:
+def feeds(ctx: click.Context, init: bool) -> None:
     """List every feed URL with its item count and last update."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = archive(cfg, init)
     with store.read() as conn:
         rows = docs.listing(conn)
     table = Table("url", "items", "last change (UTC)")
@@ -207,8 +234,9 @@ def check_config(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
+@init_option
 @click.pass_context
-def backup(ctx: click.Context, path: str) -> None:
+def backup(ctx: click.Context, path: str, init: bool) -> None:
     """Copy the SQLite archive to PATH, safely while it runs.
 
     Uses SQLite's online backup API, so the copy is consistent. For PostgreSQL use pg_dump.
@@ -221,6 +249,7 @@ def backup(ctx: click.Context, path: str) -> None:
     url = make_url(cfg.store_url)
     if url.get_backend_name() != "sqlite" or not url.database:
         raise click.UsageError("backup copies SQLite archives; use pg_dump for PostgreSQL")
+    archive(cfg, init).dispose()  # the same checks as every command: an archive, undamaged
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(url.database) as src, sqlite3.connect(path) as dst:
         src.backup(dst)  # SQLite's online backup API: consistent while the service writes
@@ -229,8 +258,9 @@ def backup(ctx: click.Context, path: str) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only report what would be pruned.")
+@init_option
 @click.pass_context
-def prune(ctx: click.Context, dry_run: bool) -> None:
+def prune(ctx: click.Context, dry_run: bool, init: bool) -> None:
     """Apply retention now (see --dry-run).
 
     Takes articles older than retention.current_days out of current feeds and prunes
@@ -238,7 +268,7 @@ def prune(ctx: click.Context, dry_run: bool) -> None:
     small marker (id, guid, URL, hash), so a story polled again is not published again
     as new. The running service does this every hour.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     if dry_run:
         report = retention.plan(service.store, service.retention, utcnow())
         console.print(
@@ -258,11 +288,12 @@ def prune(ctx: click.Context, dry_run: bool) -> None:
 
 @main.command()
 @click.argument("source_id")
+@init_option
 @click.pass_context
-def unretire(ctx: click.Context, source_id: str) -> None:
+def unretire(ctx: click.Context, source_id: str, init: bool) -> None:
     """Bring a retired source (410 Gone) back into the schedule."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = archive(cfg, init)
     with store.begin() as conn:
         found = source_rows.unretire(conn, source_id, utcnow())
     if not found:

@@ -56,6 +56,8 @@ def poll(
     store: Store, spec: SourceSpec, settings: PollSettings, now: Clock, *, force: bool = False
 ) -> PollOutcome:
     """Poll one source once, if it is due and no other process holds it."""
+    if store.corruption is not None:  # nothing fetched could be stored: do not fetch
+        return PollOutcome(spec.id, "failed", error="the archive is corrupt; writes refused")
     started = now()
     with store.begin() as conn:
         if not source_rows.claim(

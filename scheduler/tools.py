@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from feeds import reprocess as reprocessing
-from feeds.archive import open_store
 from sources.article import Article
 from sources.collect import CollectContext
 from sources.errors import SourceError
@@ -23,7 +22,7 @@ from sources.normalize import normalize
 from sources.spec import SourceSpec
 from sources.state import SourceState
 
-from .cli import EXIT_PARTIAL, _config, console, main
+from .cli import EXIT_PARTIAL, _config, archive, console, init_option, main
 from .config import Config
 from .service import Service, utcnow
 from .wiring import rules_of
@@ -37,8 +36,9 @@ _SITEMAP = re.compile(rb"<(?:[\w-]+:)?(?:urlset|sitemapindex)\b")
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only show what would change; store nothing.")
 @click.argument("source_ids", nargs=-1)
+@init_option
 @click.pass_context
-def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) -> None:
+def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...], init: bool) -> None:
     """Re-normalize stored articles from their raw input.
 
     Uses the current normalizer and config. With SOURCE_IDS, only those sources'
@@ -50,7 +50,7 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     unknown = set(source_ids) - {s.id for s in cfg.sources}
     if unknown:
         raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}")
-    store, now, rules = open_store(cfg.store_url), utcnow(), rules_of(cfg)
+    store, now, rules = archive(cfg, init), utcnow(), rules_of(cfg)
     changed = notes = 0
     feeds: set[str] = set()
     out = Console()

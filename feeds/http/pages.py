@@ -111,6 +111,8 @@ class Pages:
         )
 
     async def healthz(self, request: Request) -> Response:
+        if self.store.corruption is not None:
+            return PlainTextResponse("archive corrupt; writes refused\n", status_code=503)
         try:
             await run_in_threadpool(self._ping)
         except Exception:
