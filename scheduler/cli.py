@@ -17,6 +17,7 @@ from feeds.archive import sources as source_rows
 from feeds.archive.archive_file import ArchiveRefused
 from feeds.archive.engine import Store
 from feeds.catalog import parse_name
+from sources.redact import redact
 
 from . import logs, retention
 from .config import Config, load
@@ -138,7 +139,8 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
             progress.advance(task)
             console.print(
                 f"{spec.id}: {outcome.outcome}, {outcome.new} new, "
-                f"{outcome.edited} edited" + (f" — {outcome.error}" if outcome.error else "")
+                f"{outcome.edited} edited"
+                + (f" — {redact(outcome.error)}" if outcome.error else "")
             )
     service.rebuild()
     service.store.dispose()
@@ -204,7 +206,7 @@ def sources(ctx: click.Context, init: bool) -> None:
             _when(s.last_success if s else None),
             str(s.consecutive_failures if s else 0),
             _when(s.next_due if s else None),
-            (s.last_error or "") if s else "",
+            redact(s.last_error or "") if s else "",
         )
     Console().print(table)
 

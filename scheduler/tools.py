@@ -19,6 +19,7 @@ from sources.errors import SourceError
 from sources.fetch import fetch
 from sources.kinds import KINDS
 from sources.normalize import normalize
+from sources.redact import redact
 from sources.spec import SourceSpec
 from sources.state import SourceState
 
@@ -145,7 +146,7 @@ def try_source(ctx: click.Context, source: str) -> None:
         spec = spec_for(cfg, source, now)
         made, rejected, warning = trial(cfg, spec, now)
     except SourceError as exc:
-        console.print(f"[red]{source}: {exc}[/red]", markup=True, highlight=False)
+        console.print(redact(f"{source}: {exc}"), style="red", markup=False, highlight=False)
         sys.exit(EXIT_PARTIAL)
     Console().print(_table(spec, made))
     if warning:
