@@ -108,13 +108,13 @@ def rebuild_one(
             queue.finish(conn, feed, owner, seq)
         return []
     on_pages: list[str] = []
-    published = rendered.built[0] if rendered.built else 0
     # newest first: a page's next-archive link then always names a page already stored,
     # so a reader walking the chain from what is served never meets a missing page (new
     # pages become reachable only through the previous newest, rewritten after them)
     for numbers in _batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
+        assert rendered.built is not None, "only archived feeds have stale pages"
         with store.snapshot() as conn:
-            pages = render_pages(conn, site, feed, numbers, published, now)
+            pages = render_pages(conn, site, feed, numbers, rendered.built, now)
         with store.begin(derived=True) as conn:
             on_pages += store_changed(conn, site, pages, now)
             if lease is not None:
