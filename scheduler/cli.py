@@ -28,25 +28,51 @@ EXIT_CONFIG = 3  # the config is invalid
 EXIT_PARTIAL = 1  # the command ran, but some work failed (a source, a feed)
 EXIT_ARCHIVE = 4  # the archive cannot be opened as it is (empty, not an archive, damaged)
 
-console = Console(stderr=True)
+# markup off: messages carry config values and upstream text ("[[sections]]", "[/b]"),
+# which rich would otherwise read as markup, eat or fail on
+console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+out = Console(markup=False, highlight=False)
+_CONFIG_HELP = "Path to config.toml (before or after the command; after wins)."
 
 
 def _config(ctx: click.Context) -> Config:
     try:
         return load(ctx.obj["config"])
     except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        console.print(str(exc), style="red")
         sys.exit(EXIT_CONFIG)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`COMMAND --config PATH`: the path given after the command replaces the one before."""
+    if value is not None:
+        ctx.ensure_object(dict)["config"] = value
+
+
+class Commands(click.Group):
+    """The command group; every command also takes `--config PATH` after its name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Register a command with its own --config option (DESIGN.md: before and after)."""
+        option = click.Option(
+            ["--config"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_set_config,
+            help=_CONFIG_HELP,
+        )
+        cmd.params.append(option)
+        super().add_command(cmd, name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
     default="config.toml",
     show_default=True,
     type=click.Path(dir_okay=False),
-    help="Path to config.toml.",
+    help=_CONFIG_HELP,
 )
 @click.option(
     "--log-level",
@@ -126,6 +152,7 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
     from .service import seed_sources
 
     seed_sources(service.cfg)
+    service.start_feeds()
     specs = [s for s in service.cfg.sources if not source_ids or s.id in source_ids]
     unknown = set(source_ids) - {s.id for s in specs}
     if unknown:
@@ -162,6 +189,7 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bo
     With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
     """
     service = _service(ctx, init)
+    service.start_feeds()
     if feed_names:
         bad = [n for n in feed_names if parse_name(n) is None]
         if bad:
@@ -178,7 +206,7 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bo
     console.print(f"rebuilt {report.feeds} feeds; {len(report.changed)} documents changed")
     service.store.dispose()
     if report.failed:
-        console.print(f"[red]failed, kept as they were: {', '.join(report.failed)}[/red]")
+        console.print(f"failed, kept as they were: {', '.join(report.failed)}", style="red")
         sys.exit(EXIT_PARTIAL)
 
 
@@ -208,7 +236,7 @@ def sources(ctx: click.Context, init: bool) -> None:
             _when(s.next_due if s else None),
             redact(s.last_error or "") if s else "",
         )
-    Console().print(table)
+    out.print(table)
 
 
 @main.command()
@@ -223,7 +251,7 @@ def feeds(ctx: click.Context, init: bool) -> None:
     table = Table("url", "items", "last change (UTC)")
     for path, _feed, items, changed in rows:
         table.add_row(cfg.base_url + path, str(items), _when(changed))
-    Console().print(table)
+    out.print(table)
 
 
 @main.command("check-config")

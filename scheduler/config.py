@@ -7,25 +7,18 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.catalog import FORMATS, ComboRule, Format
 from sources.spec import FetchSettings, NormalizeSettings, SourceSpec
 
+from .config_feeds import Section, read_combos, read_sections
+from .config_sources import read_sources
 from .errors import ConfigError
-from .schema import KINDS, SCHEMA, Reader
+from .paths import store_url
+from .schema import SCHEMA, Reader
 
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """A newsroom section: its slug, title and the category labels that mean it."""
-
-    slug: str
-    title: str
-    description: str
-    aliases: tuple[str, ...]
+__all__ = ["Config", "Section", "load"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +93,7 @@ def _build(path: Path, r: Reader) -> Config | None:
     authority = r.string("site.authority", urlsplit(base_url).hostname or "localhost")
     if not re.fullmatch(r"[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?", authority):
         r.error("site.authority", authority, "must be a domain name or email address")
-    sections = _sections(r)
+    sections = read_sections(r)
     slugs = {s.slug for s in sections}
     aliases = MappingProxyType({s.slug: s.aliases for s in sections})
     min_interval = r.integer("scheduler.min_interval_seconds", 60, low=1)
@@ -128,7 +121,7 @@ def _build(path: Path, r: Reader) -> Config | None:
         ),
         section_aliases=aliases,
     )
-    sources = _sources(r, slugs, min_interval)
+    sources = read_sources(r, slugs, min_interval, path.absolute().parent)
     current_days = r.integer("retention.current_days", 30, low=1)
     archive_days = r.integer("retention.archive_days", 3650, low=1)
     if archive_days < current_days:
@@ -151,13 +144,15 @@ def _build(path: Path, r: Reader) -> Config | None:
         host=r.string("server.host", "127.0.0.1"),
         port=r.integer("server.port", 8080, low=1, high=65535),
         workers=r.integer("server.workers", 1, low=1, high=64),
-        store_url=r.string("store.url", "sqlite:///var/newsfeeds.db"),
+        store_url=store_url(
+            r.string("store.url", "sqlite:///var/newsfeeds.db"), path.absolute().parent
+        ),
         min_interval_seconds=min_interval,
         jitter_seconds=r.integer("scheduler.jitter_seconds", 10, low=0),
         items=r.integer("feeds.items", 50, low=1, high=1000),
         max_bytes=r.integer("feeds.max_bytes", 1_000_000, low=10_000),
         formats=tuple(f for f in formats if f in FORMATS),  # type: ignore[misc]
-        combos=_combos(r),
+        combos=read_combos(r, slugs),
         rss_pubdate=r.choice("feeds.rss_pubdate", "published", ("published", "updated")),
         cache_max_age=r.integer("feeds.cache_max_age", 300, low=0),
         stale_while_revalidate=r.integer("feeds.stale_while_revalidate", 60, low=0),
@@ -187,17 +182,6 @@ def _user_agent(r: Reader) -> str:
     return f"newsfeeds/0.1 (+{contact})"
 
 
-def _combos(r: Reader) -> ComboRule:
-    raw = r.raw("feeds.combos", "with-articles")
-    try:
-        if isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(x, str) for x in raw)):
-            return ComboRule.parse(raw)
-        raise ValueError("must be 'with-articles', 'none' or a list of 'section/cc'")
-    except ValueError as exc:
-        r.error("feeds.combos", raw, str(exc))
-        return ComboRule()
-
-
 def _redirects(r: Reader) -> MappingProxyType[str, str]:
     out: dict[str, str] = {}
     for i, item in enumerate(r.table_list("redirects")):
@@ -207,102 +191,3 @@ def _redirects(r: Reader) -> MappingProxyType[str, str]:
             r.error(f"redirects[{i}]", src, "from and to must be paths starting with /")
         out[src] = dst
     return MappingProxyType(out)
-
-
-def _sections(r: Reader) -> tuple[Section, ...]:
-    out: list[Section] = []
-    for i, item in enumerate(r.table_list("sections")):
-        key = f"sections[{i}]"
-        slug = r.string(f"{key}.slug", "", item=item)
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
-            r.error(f"{key}.slug", slug, "must be lower-case letters, digits and '-'")
-        if any(s.slug == slug for s in out):
-            r.error(f"{key}.slug", slug, "duplicate section slug")
-        out.append(
-            Section(
-                slug=slug,
-                title=r.string(f"{key}.title", slug.title(), item=item),
-                description=r.string(f"{key}.description", "", item=item),
-                aliases=r.strings(f"{key}.aliases", (), item=item),
-            )
-        )
-    if not out:
-        r.error("sections", [], "at least one [[sections]] entry is required")
-    return tuple(out)
-
-
-def _sources(r: Reader, slugs: set[str], min_interval: int) -> tuple[SourceSpec, ...]:
-    out: list[SourceSpec] = []
-    for i, item in enumerate(r.table_list("sources")):
-        key = f"sources[{i}]"
-        sid = r.string(f"{key}.id", "", item=item)
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", sid):
-            r.error(f"{key}.id", sid, "must be letters, digits, '_', '.' or '-'")
-        if any(s.id == sid for s in out):
-            r.error(f"{key}.id", sid, "duplicate source id")
-        if sid == "push":
-            r.error(f"{key}.id", sid, "is reserved for the push API")
-        kind = r.string(f"{key}.kind", "", item=item)
-        if kind not in KINDS:
-            r.error(f"{key}.kind", kind, f"unknown source kind; one of {', '.join(KINDS)}")
-        url = r.string(f"{key}.url", "", item=item)
-        if kind != "page" and not url:
-            r.error(f"{key}.url", url, "is required")
-        elif url and "://" in url and urlsplit(url).scheme not in ("http", "https"):
-            r.error(f"{key}.url", url, "must be an http(s) URL or a local path")
-        interval = r.integer(f"{key}.interval_seconds", 900, item=item)
-        if interval < min_interval:
-            r.error(
-                f"{key}.interval_seconds",
-                interval,
-                f"must be ≥ scheduler.min_interval_seconds ({min_interval})",
-            )
-        section = r.string(f"{key}.section", "", item=item)
-        if section not in slugs:
-            r.error(f"{key}.section", section, "is not a configured [[sections]] slug")
-        tz = r.string(f"{key}.timezone", "UTC", item=item)
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            r.error(f"{key}.timezone", tz, "is not a known IANA timezone")
-        id_pattern = r.optional_string(f"{key}.id_pattern", None, item=item)
-        if id_pattern is not None:
-            try:
-                re.compile(id_pattern)
-            except re.error as exc:
-                r.error(f"{key}.id_pattern", id_pattern, f"is not a valid regex: {exc}")
-        out.append(
-            SourceSpec(
-                id=sid,
-                kind=kind,
-                url=url,
-                interval_seconds=interval,
-                section=section,
-                countries=_countries(r, f"{key}.countries", item),
-                timezone=tz,
-                language=r.optional_string(f"{key}.language", None, item=item),
-                authors=r.strings(f"{key}.authors", (), item=item),
-                rights=r.choice(  # type: ignore[arg-type]
-                    f"{key}.rights", "full", ("full", "summary", "link", "exclude"), item=item
-                ),
-                images=r.boolean(f"{key}.images", True, item=item),
-                id_pattern=id_pattern,
-                authoritative=r.boolean(f"{key}.authoritative", False, item=item),
-                options=MappingProxyType(r.options(key, item)),
-            )
-        )
-    return tuple(out)
-
-
-def _countries(r: Reader, key: str, item: dict[str, Any]) -> tuple[str, ...]:
-    values = r.strings(key, (), item=item)
-    import pycountry  # local: only needed while validating config
-
-    out = []
-    for v in values:
-        country = pycountry.countries.get(alpha_2=v.upper()) if len(v) == 2 else None
-        if country is None:
-            r.error(key, v, "must be ISO 3166-1 alpha-2 codes such as 'IN' or 'US'")
-        else:
-            out.append(country.alpha_2)
-    return tuple(out)

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+
+from sources.normalize.urls import is_web_url
+from sources.options import EVERY_OPTION
 
 KINDS = ("feed", "files", "page", "sitemap")
-
-SOURCE_OPTIONS = (
-    "urls",
-    "listing",
-    "link_selector",
-    "selectors",
-    "patterns",
-    "date_format",
-    "settle_seconds",
-    "seed",
-)
 
 SCHEMA: dict[str, tuple[str, ...]] = {
     "site": ("title", "base_url", "authority", "language", "contact_url"),
@@ -76,7 +67,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "images",
         "id_pattern",
         "authoritative",
-        *SOURCE_OPTIONS,
+        *EVERY_OPTION,
     ),
     "redirects": ("from", "to"),
 }
@@ -92,6 +83,8 @@ class Reader:
         self.data = data
         self.schema = schema
         self.errors: list[str] = []
+        # how each entry of an array of tables is named in messages (sources.<id> …)
+        self.labels: dict[str, list[str]] = {}
 
     def error(self, key: str, value: object, why: str) -> None:
         """Record one problem, naming the key path and the value."""
@@ -204,8 +197,7 @@ class Reader:
     def url(self, key: str, default: str) -> str:
         """An absolute http(s) URL."""
         value = self.string(key, default)
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_web_url(value):
             self.error(key, value, "must be an absolute http(s) URL")
             return default
         return value
@@ -214,8 +206,7 @@ class Reader:
         """A list of absolute http(s) URLs."""
         out = []
         for v in self.strings(key, ()):
-            parts = urlsplit(v)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
+            if not is_web_url(v):
                 self.error(key, v, "must be absolute http(s) URLs")
             else:
                 out.append(v)
@@ -229,18 +220,16 @@ class Reader:
             return []
         return value
 
-    def options(self, key: str, item: dict[str, Any]) -> dict[str, object]:
-        """Kind-specific source settings, passed through as found."""
-        return {name: item[name] for name in SOURCE_OPTIONS if name in item}
-
     def check_unknown(self) -> None:
         """Unknown keys are errors, not silently ignored."""
         for name, value in self.data.items():
             if name not in self.schema:
                 self.error(name, value, "unknown table or key")
             elif name in ARRAYS:
+                named = self.labels.get(name, [])
                 for i, item in enumerate(value if isinstance(value, list) else []):
-                    self._unknown_in(f"{name}[{i}]", item, self.schema[name])
+                    label = named[i] if i < len(named) else f"{name}[{i}]"
+                    self._unknown_in(label, item, self.schema[name])
             elif isinstance(value, dict):
                 self._unknown_in(name, value, self.schema[name])
             else:

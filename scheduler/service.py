@@ -34,7 +34,14 @@ from sources.spec import SourceSpec
 from . import integrity, jobs, recovery, retention
 from .config import Config
 from .rebuilder import Rebuilder
-from .wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
+from .wiring import (
+    configured_feeds,
+    configured_sources,
+    current_feeds,
+    rules_of,
+    serve_settings_of,
+    site_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +120,12 @@ class Service:
             )
         return report
 
+    def start_feeds(self) -> None:
+        """Queue a first, empty build of every configured feed the archive has never had."""
+        started = publish.start_feeds(self.store, configured_feeds(self.cfg))
+        if started:
+            log.info("feeds created empty, ahead of their first article: %s", ", ".join(started))
+
     def prune(self) -> retention.RetentionReport:
         """Apply retention (at most once an hour across every process sharing the archive)."""
         report = retention.run(self.store, self.retention, utcnow())
@@ -186,6 +199,7 @@ class Service:
         """Start everything and block until SIGINT/SIGTERM; then stop cleanly."""
         seed_sources(self.cfg)
         recovery.free_dead_leases(self.store, self.owner)
+        self.start_feeds()
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
@@ -211,10 +225,13 @@ class Service:
     def make_app(self) -> App:
         """The ASGI application for this service, with the push API mounted."""
         env, cfg = os.environ, self.cfg
+        tokens = parse_tokens(env.get(cfg.api_tokens_env, ""))
+        if not tokens:
+            log.info("push API not enabled: no tokens in $%s", cfg.api_tokens_env)
         api = PushApi(
             self.store,
             PushSettings(
-                tokens=parse_tokens(env.get(cfg.api_tokens_env, "")),
+                tokens=tokens,
                 max_body_bytes=cfg.api_max_body_bytes,
                 source=push_source(cfg.sections[0].slug),
                 rules=self.poll_settings.rules,

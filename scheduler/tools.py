@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import click
-from rich.console import Console
 from rich.table import Column, Table
 
 from feeds import reprocess as reprocessing
@@ -23,7 +22,7 @@ from sources.redact import redact
 from sources.spec import SourceSpec
 from sources.state import SourceState
 
-from .cli import EXIT_PARTIAL, _config, archive, console, init_option, main
+from .cli import EXIT_PARTIAL, _config, archive, console, init_option, main, out
 from .config import Config
 from .service import Service, utcnow
 from .wiring import rules_of
@@ -54,15 +53,14 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...], in
     store, now, rules = archive(cfg, init), utcnow(), rules_of(cfg)
     changed = notes = 0
     feeds: set[str] = set()
-    out = Console()
     specs = {s.id: s for s in cfg.sources}
     for batch in reprocessing.plan(store, specs, rules, source_ids or None, now):
         changes = [c for c in batch if isinstance(c, reprocessing.Change)]
         for note in (n for n in batch if isinstance(n, str)):
-            console.print(note, markup=False, highlight=False, soft_wrap=True)
+            console.print(note)
             notes += 1
         for change in changes:
-            out.print(_describe(change), markup=False, highlight=False, soft_wrap=True)
+            out.print(_describe(change), soft_wrap=True)
         changed += len(changes)
         if changes and not dry_run:
             feeds |= reprocessing.apply(store, changes, rules, now)
@@ -146,13 +144,13 @@ def try_source(ctx: click.Context, source: str) -> None:
         spec = spec_for(cfg, source, now)
         made, rejected, warning = trial(cfg, spec, now)
     except SourceError as exc:
-        console.print(redact(f"{source}: {exc}"), style="red", markup=False, highlight=False)
+        console.print(redact(f"{source}: {exc}"), style="red")
         sys.exit(EXIT_PARTIAL)
-    Console().print(_table(spec, made))
+    out.print(_table(spec, made))
     if warning:
-        console.print(f"warning: {warning}", markup=False, highlight=False)
+        console.print(f"warning: {warning}")
     for reason in rejected:
-        console.print(f"rejected: {reason}", markup=False, highlight=False)
+        console.print(f"rejected: {reason}")
     console.print(f"{len(made)} articles, {len(rejected)} rejected ({spec.kind} source)")
     sys.exit(EXIT_PARTIAL if rejected and not made else 0)
 

@@ -67,6 +67,12 @@ def current_feeds(cfg: Config) -> Callable[[str], bool]:
     return is_current
 
 
+def configured_feeds(cfg: Config) -> list[str]:
+    """Feeds that exist before any article: latest, each section, each listed combo."""
+    combos = [f"section/{section}/{cc.lower()}" for section, cc in sorted(cfg.combos.pairs)]
+    return ["latest", *(f"section/{s.slug}" for s in cfg.sections), *combos]
+
+
 def configured_sources(cfg: Config) -> list[tuple[str, str, str]]:
     """(id, kind, url) of every configured source, for /status."""
     return [(s.id, s.kind, s.url) for s in cfg.sources]

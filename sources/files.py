@@ -12,8 +12,9 @@ only once they have settled: names starting with `.` or ending in `.tmp`/`.part`
 still being written (a CMS should write there, then rename), and a file modified
 within `options["settle_seconds"]` (default 2) seconds is skipped until the next poll.
 
-Each object (UTF-8; unknown fields are ignored; every field optional except that an
-object needs a `title` or a `url`)::
+Each object (UTF-8; every field optional except that an object needs a `title` or a
+`url`; unknown fields are ignored and named in the poll's warning, as the push API names
+them in its answer)::
 
     {"id": "cms-1001",                        # stable upstream id (text or number)
      "url": "https://news.example.com/...",   # canonical article URL
@@ -56,8 +57,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from sources import drop_progress
-from sources.cms_record import BadFile, items_from_records
+from sources import drop_progress, options
+from sources.cms_record import BadFile, read_export
 from sources.collect import CollectContext, Collected
 from sources.errors import SourceError
 from sources.raw import RawItem
@@ -78,10 +79,11 @@ def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Coll
     the rest waits for the next poll (sources/drop_progress.py), so no item is skipped.
     """
     folder = _folder(source)
-    settle_seconds = _settle_seconds(source)
+    settle_seconds = options.settle_seconds(source)
     items: list[RawItem] = []
     memo: dict[str, str] = {}
     notes: list[str] = []
+    ignored: list[str] = []
     for path in _ready_files(folder, settle_seconds):
         room = ctx.fetch.max_entries - len(items)
         if room <= 0:
@@ -89,17 +91,31 @@ def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Coll
         try:
             data = _read(path, ctx.fetch.max_bytes)
             digest = hashlib.sha256(data).hexdigest()
-            found = items_from_records(source.id, path.name, data)
+            found = read_export(source.id, path.name, data)
         except BadFile as exc:
             notes.append(f"{_FAILED_PREFIX}{path.name}:{exc}")
             continue
         start = drop_progress.resume_at(state.memo, path.name, digest)
-        taken = found[start : start + room]
+        taken = found.items[start : start + room]
         items.extend(taken)
+        ignored += [f"{path.name} {where}" for where in found.ignored]
         upto = start + len(taken)
-        whole = upto >= len(found)
+        whole = upto >= len(found.items)
         memo[path.name] = digest if whole else drop_progress.part_taken(digest, upto)
-    return Collected(items=tuple(items), memo=MappingProxyType(memo), notes=tuple(notes))
+    return Collected(
+        items=tuple(items),
+        memo=MappingProxyType(memo),
+        notes=tuple(notes),
+        warning=_ignored_warning(ignored),
+    )
+
+
+def _ignored_warning(ignored: list[str], shown: int = 5) -> str | None:
+    """The poll's warning naming the unknown fields it ignored (the first few places)."""
+    if not ignored:
+        return None
+    more = f"; and {len(ignored) - shown} more" if len(ignored) > shown else ""
+    return "unknown fields ignored: " + "; ".join(ignored[:shown]) + more
 
 
 def failures(collected: Collected) -> dict[str, str]:
@@ -135,14 +151,6 @@ def _folder(source: SourceSpec) -> Path:
     if not folder.is_dir():
         raise SourceError(f"source {source.id}: drop folder {folder} does not exist")
     return folder
-
-
-def _settle_seconds(source: SourceSpec) -> float:
-    """How long a file must be left alone before it is read (options.settle_seconds)."""
-    value = source.options.get("settle_seconds", 2)
-    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        raise SourceError(f"source {source.id}: settle_seconds must be a number ≥ 0, got {value!r}")
-    return float(value)
 
 
 def _ready_files(folder: Path, settle_seconds: float) -> list[Path]:

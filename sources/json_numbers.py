@@ -67,3 +67,10 @@ def out_of_range(value: object) -> OutOfRange | None:
         elif isinstance(current, list):
             stack.extend(current)
     return None
+
+
+def encodable(value: object) -> None:
+    """`json.dumps(default=…)`: a marker left in an ignored place is written as null."""
+    if isinstance(value, OutOfRange):
+        return None
+    raise TypeError(f"{type(value).__name__} is not JSON")

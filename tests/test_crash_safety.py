@@ -146,6 +146,8 @@ def check_documents(archive: Path) -> int:
     if not archive.exists():
         return 0
     with read_only(archive) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
+            return 0  # killed before the schema existed (as `articles` allows for)
         rows = db.execute("SELECT path, body, gzip, br, item_count FROM documents").fetchall()
     for path, body, gz, br, items in rows:
         assert gzip.decompress(gz) == body, path

@@ -53,3 +53,11 @@ def test_a_whole_number_id_within_64_bits_is_taken(api: Api) -> None:  # noqa: F
     reply = api.post(raw=json.dumps({**record(3), "id": 2**63 - 1}).encode())
     assert reply.status == 202, reply.body
     assert json.loads(reply.body)["articles"][0]["upstream_id"] == str(2**63 - 1)
+
+
+def test_a_number_out_of_range_in_an_ignored_field_is_ignored(api: Api) -> None:  # noqa: F811
+    body = json.dumps(record(4))[:-1] + ', "views": 1e999, "rank": ' + "9" * 5000 + "}"
+    reply = api.post(raw=body.encode())
+    assert reply.status == 202, reply.body
+    ignored = json.loads(reply.body)["ignored"]
+    assert {"item": 0, "field": "views"} in ignored and {"item": 0, "field": "rank"} in ignored

@@ -21,6 +21,7 @@ from feeds.archive.engine import Store
 from feeds.intake import IntakeRules
 from feeds.metrics import PUSH_REQUESTS
 from feeds.push import PUSH_SOURCE
+from feeds.push_fields import ignored
 from sources.spec import SourceSpec
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,9 @@ class PushApi:
         except push.Invalid as exc:
             return _refusal(Refused(exc.status, exc.message, problems=exc.problems))
         self._changed(done.feeds)
-        return _answer(202, {"accepted": len(done.articles), **done.summary()})
+        answer = {"accepted": len(done.articles), **done.summary()}
+        unused = ignored(records)
+        return _answer(202, {**answer, "ignored": unused} if unused else answer)
 
     async def delete(self, request: Request) -> Response:
         """Withdraw one article by its id, guid or the id it was posted with."""
@@ -144,7 +147,12 @@ class PushApi:
                 log.exception("could not request a rebuild after a push")
 
     def _authenticate(self, request: Request) -> str:
-        """The token's name; 400 for a token in the URL, 401 without one, 403 if wrong."""
+        """The token's name; 404 without tokens configured, 400/401/403 for a bad token."""
+        if not self.settings.tokens:
+            # Not 403 ("this token is not accepted"): no token could be. 404, as for any
+            # feature a server does not offer (RFC 9110 §15.5.5), and not 503, which a CMS
+            # would retry for ever; the message says why and no auth challenge is sent.
+            raise Refused(404, "the push API is not enabled here: no push tokens are configured")
         if any(k.lower() in _QUERY_TOKENS for k in request.query_params):
             # a URL ends up in logs and proxies: never accept a secret there (RFC 6750 §5.3)
             raise Refused(400, "send the token in the Authorization header, not in the URL")

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from sources.article import Image
+from sources.imagesrc import is_placeholder
 from sources.normalize.text import plain_text
 from sources.normalize.urls import canonical_url, is_web_url
 from sources.raw import RawImage
@@ -39,7 +40,9 @@ def lead_image(images: tuple[RawImage, ...], content: str | None, base: str) -> 
 
 
 def _from_raw(raw: RawImage, base: str) -> Image | None:
-    """An Image when the raw one has a web URL and is (or may be) an image."""
+    """An Image when the raw one has a web URL and is (or may be) a photo, not a placeholder."""
+    if is_placeholder(raw.url, raw.width, raw.height):
+        return None
     try:
         url = canonical_url(raw.url, base)
     except ValueError:
