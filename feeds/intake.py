@@ -46,6 +46,15 @@ class IntakeRules:
     unpublished_sources: frozenset[str] = frozenset()  # rights = "exclude": archived only
 
 
+def admitted(items: Sequence[RawItem]) -> list[RawItem]:
+    """Items as the archive holds them: every string encodable, before anything is stored.
+
+    The one place raw text is made storable, so every way in (polls, the push API, the
+    drop folder) gets the same treatment: a lone surrogate becomes U+FFFD.
+    """
+    return [raw.encodable() for raw in items]
+
+
 def take(
     store: Store,
     source: SourceSpec,
@@ -113,7 +122,7 @@ class _Batch:
 
     def take(self, items: Sequence[RawItem]) -> None:
         """Take every item in order, then write what is left and queue the touched feeds."""
-        keyed = [(raw, identity_keys(raw, self.source)) for raw in items]
+        keyed = [(raw, identity_keys(raw, self.source)) for raw in admitted(items)]
         self._look_up(keyed)
         for raw, keys in keyed:
             self._take(raw, keys)

@@ -19,6 +19,7 @@ from feeds.archive.engine import Store
 from feeds.catalog import keys_for
 from feeds.metrics import ARTICLES
 from feeds.push_fields import Problem, check, problem
+from sources import json_numbers
 from sources.article import Status
 from sources.cms_record import MAX_DEPTH, items_from_records, json_depth
 from sources.errors import SourceError
@@ -54,7 +55,7 @@ class Done:
 def decode(body: bytes) -> list[object]:
     """The posted JSON: one article object or a list of them; 400 for anything unreadable."""
     try:
-        value = json.loads(body.decode("utf-8"))
+        value = json_numbers.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise Invalid(400, f"the body is not UTF-8 (byte {exc.start})") from exc
     except RecursionError as exc:  # json.loads recurses once per nesting level
@@ -78,10 +79,14 @@ def validate(
     if problems:
         raise Invalid(422, "invalid articles: nothing was stored", problems)
     try:
-        raws = items_from_records(source.id, "push.json", json.dumps(list(records)).encode())
+        # the checks refused every unbounded number in a known field; one left in an
+        # unknown (ignored) field is written as null
+        again = json.dumps(list(records), default=json_numbers.encodable)
+        raws = items_from_records(source.id, "push.json", again.encode())
     except SourceError as exc:
         whole = [problem(None, None, str(exc))]
         raise Invalid(422, "invalid articles: nothing was stored", whole) from exc
+    raws = intake.admitted(raws)  # what is checked below is exactly what gets stored
     for i, raw in enumerate(raws):
         try:
             normalize(raw, source, rules.normalize, now=now)

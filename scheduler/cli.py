@@ -15,7 +15,10 @@ from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive import open_store, queue, trouble
 from feeds.archive import sources as source_rows
+from feeds.archive.archive_file import ArchiveRefused
+from feeds.archive.engine import Store
 from feeds.catalog import parse_name
+from sources.redact import redact
 
 from . import http_server, logs, retention
 from .config import Config, load
@@ -23,8 +26,10 @@ from .errors import ConfigError
 from .service import Service, utcnow
 
 EXIT_CONFIG = 3  # the config is invalid
-EXIT_ARCHIVE = 4  # the archive could not be opened (unreachable, not answering)
 EXIT_PARTIAL = 1  # the command ran, but some work failed (a source, a feed)
+# the archive cannot be opened: refused as it is (empty, not an archive, damaged), or its
+# server unreachable or not answering within store.connect_timeout_seconds
+EXIT_ARCHIVE = 4
 
 # markup off: messages carry config values and upstream text ("[[sections]]", "[/b]"),
 # which rich would otherwise read as markup, eat or fail on
@@ -84,59 +89,79 @@ def main(ctx: click.Context, config_path: str, log_level: str) -> None:
     """newsfeeds: ingest news sources and serve RSS, Atom and JSON Feed.
 
     Exit status: 0 success, 1 some work failed, 2 bad usage, 3 invalid config,
-    4 the archive could not be opened.
+    4 the archive cannot be opened (empty, not an archive, damaged, unreachable or not
+    answering).
     """
     ctx.obj = {"config": config_path, "log_level": log_level}
 
 
-def _service(ctx: click.Context, *, serving: bool = False) -> Service:
+def archive(cfg: Config, init: bool) -> Store:
+    """Open the configured archive, or exit with the reason it cannot be opened."""
+    try:
+        return open_store(cfg.store_url, init=init, settings=cfg.store)
+    except ArchiveRefused as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+    except sa_exc.DBAPIError as exc:  # unreachable, or not answering in connect_timeout
+        why = trouble.cannot_open(cfg.store_url, exc, cfg.store.connect_timeout_seconds)
+        console.print(why, style="red", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(EXIT_ARCHIVE)
+
+
+init_option = click.option(
+    "--init",
+    is_flag=True,
+    help="Start a new archive where the file exists but is empty or not an archive "
+    "(anything in it is kept beside the new one).",
+)
+
+
+def _service(ctx: click.Context, init: bool, *, serving: bool = False) -> Service:
     cfg = _config(ctx)
     logs.setup(ctx.obj["log_level"], cfg.log_format)
-    try:
-        if serving:  # the connection cap against this process's open-file limit, up front
+    if serving:  # the connection cap against this process's open-file limit, up front
+        try:
             http_server.limits_of(cfg)
-        return Service(cfg)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
-        sys.exit(EXIT_CONFIG)
-    except sa_exc.DBAPIError as exc:
-        why = trouble.cannot_open(cfg.store_url, exc, cfg.store.connect_timeout_seconds)
-        console.print(f"[red]{why}[/red]", markup=True, highlight=False)
-        sys.exit(EXIT_ARCHIVE)
+        except ConfigError as exc:
+            console.print(str(exc), style="red")
+            sys.exit(EXIT_CONFIG)
+    return Service(cfg, store=archive(cfg, init))
 
 
 @main.command()
+@init_option
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, init: bool) -> None:
     """Poll sources and serve feeds until SIGINT/SIGTERM.
 
     A stop finishes the write in flight, closes the archive and exits 0. After a restart
     each source is polled when it was next due, not all at once.
     """
-    service = _service(ctx, serving=True)
+    service = _service(ctx, init, serving=True)
     console.print(f"serving on http://{service.cfg.host}:{service.cfg.port}/")
     service.run()
 
 
 @main.command()
+@init_option
 @click.pass_context
-def serve(ctx: click.Context) -> None:
+def serve(ctx: click.Context, init: bool) -> None:
     """Serve feeds from the archive without polling.
 
     For a process beside a separate poller, or with `newsfeeds ingest` run from cron.
     """
-    _service(ctx, serving=True).run(poll=False)
+    _service(ctx, init, serving=True).run(poll=False)
 
 
 @main.command()
 @click.argument("source_ids", nargs=-1)
+@init_option
 @click.pass_context
-def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
+def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
     """Poll sources once, rebuild what changed, and exit.
 
     With SOURCE_IDS, only those sources. Exit status 1 when any poll failed.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     from .service import seed_sources
 
     seed_sources(service.cfg)
@@ -154,7 +179,8 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
             progress.advance(task)
             console.print(
                 f"{spec.id}: {outcome.outcome}, {outcome.new} new, "
-                f"{outcome.edited} edited" + (f" — {outcome.error}" if outcome.error else "")
+                f"{outcome.edited} edited"
+                + (f" — {redact(outcome.error)}" if outcome.error else "")
             )
     service.rebuild()
     service.store.dispose()
@@ -168,13 +194,14 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
     is_flag=True,
     help="Publish even where the publish guard refused a large unexplained drop of items.",
 )
+@init_option
 @click.pass_context
-def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
+def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bool) -> None:
     """Regenerate feeds from the archive.
 
     With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     service.start_feeds()
     if feed_names:
         bad = [n for n in feed_names if parse_name(n) is None]
@@ -197,11 +224,12 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
 
 
 @main.command()
+@init_option
 @click.pass_context
-def sources(ctx: click.Context) -> None:
+def sources(ctx: click.Context, init: bool) -> None:
     """Show each source's health as a table."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url, settings=cfg.store)
+    store = archive(cfg, init)
     with store.read() as conn:
         states = {s.source_id: s for s in source_rows.load_all(conn)}
     table = Table("source", "kind", "health", "last success", "failures", "next due", "last error")
@@ -219,17 +247,18 @@ def sources(ctx: click.Context) -> None:
             _when(s.last_success if s else None),
             str(s.consecutive_failures if s else 0),
             _when(s.next_due if s else None),
-            (s.last_error or "") if s else "",
+            redact(s.last_error or "") if s else "",
         )
     out.print(table)
 
 
 @main.command()
+@init_option
 @click.pass_context
-def feeds(ctx: click.Context) -> None:
+def feeds(ctx: click.Context, init: bool) -> None:
     """List every feed URL with its item count and last update."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url, settings=cfg.store)
+    store = archive(cfg, init)
     with store.read() as conn:
         rows = docs.listing(conn)
     table = Table("url", "items", "last change (UTC)")
@@ -248,8 +277,9 @@ def check_config(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
+@init_option
 @click.pass_context
-def backup(ctx: click.Context, path: str) -> None:
+def backup(ctx: click.Context, path: str, init: bool) -> None:
     """Copy the SQLite archive to PATH, safely while it runs.
 
     Uses SQLite's online backup API, so the copy is consistent. For PostgreSQL use pg_dump.
@@ -262,6 +292,7 @@ def backup(ctx: click.Context, path: str) -> None:
     url = make_url(cfg.store_url)
     if url.get_backend_name() != "sqlite" or not url.database:
         raise click.UsageError("backup copies SQLite archives; use pg_dump for PostgreSQL")
+    archive(cfg, init).dispose()  # the same checks as every command: an archive, undamaged
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(url.database) as src, sqlite3.connect(path) as dst:
         src.backup(dst)  # SQLite's online backup API: consistent while the service writes
@@ -270,8 +301,9 @@ def backup(ctx: click.Context, path: str) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only report what would be pruned.")
+@init_option
 @click.pass_context
-def prune(ctx: click.Context, dry_run: bool) -> None:
+def prune(ctx: click.Context, dry_run: bool, init: bool) -> None:
     """Apply retention now (see --dry-run).
 
     Takes articles older than retention.current_days out of current feeds and prunes
@@ -279,7 +311,7 @@ def prune(ctx: click.Context, dry_run: bool) -> None:
     small marker (id, guid, URL, hash), so a story polled again is not published again
     as new. The running service does this every hour.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     if dry_run:
         report = retention.plan(service.store, service.retention, utcnow())
         console.print(
@@ -299,11 +331,12 @@ def prune(ctx: click.Context, dry_run: bool) -> None:
 
 @main.command()
 @click.argument("source_id")
+@init_option
 @click.pass_context
-def unretire(ctx: click.Context, source_id: str) -> None:
+def unretire(ctx: click.Context, source_id: str, init: bool) -> None:
     """Bring a retired source (410 Gone) back into the schedule."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url, settings=cfg.store)
+    store = archive(cfg, init)
     with store.begin() as conn:
         found = source_rows.unretire(conn, source_id, utcnow())
     if not found:

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from feeds.archive.engine import StoreSettings
+from feeds.archive.pgconnect import StoreSettings
 from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.protocol import HttpLimits
 from sources.spec import FetchSettings, NormalizeSettings, SourceSpec

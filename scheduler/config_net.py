@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feeds.archive.engine import StoreSettings
+from feeds.archive.pgconnect import StoreSettings
 from feeds.http.protocol import HttpLimits
 
 from .schema import Reader

@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import exc as sa_exc
 
 from feeds import publish, websub
-from feeds.archive import open_store, trouble
+from feeds.archive import availability, open_store
 from feeds.archive import sources as source_rows
 from feeds.archive.engine import Store
 from feeds.http.admin import AdminAccess
@@ -30,7 +30,7 @@ from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
 from sources.spec import SourceSpec
 
-from . import http_server, jobs, recovery, retention
+from . import http_server, integrity, jobs, recovery, retention
 from .config import Config
 from .lanes import Lanes, lane_of
 from .rebuilder import Rebuilder
@@ -62,9 +62,9 @@ def seed_sources(cfg: Config) -> None:
 class Service:
     """Owns the archive and every moving part; `run` blocks until SIGINT/SIGTERM."""
 
-    def __init__(self, cfg: Config, *, store: Store | None = None) -> None:
+    def __init__(self, cfg: Config, *, store: Store | None = None, init: bool = False) -> None:
         self.cfg = cfg
-        self.store = store or open_store(cfg.store_url, settings=cfg.store)
+        self.store = store or open_store(cfg.store_url, init=init, settings=cfg.store)
         self.site = site_of(cfg)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.poll_settings = jobs.PollSettings(
@@ -88,7 +88,7 @@ class Service:
         try:
             outcome = jobs.poll(self.store, spec, self.poll_settings, utcnow, force=force)
         except sa_exc.DBAPIError as exc:  # the archive, not the source: retried next interval
-            why = f"the archive failed: {trouble.describe(exc)}"
+            why = f"the archive failed: {availability.describe(exc)}"
             log.error("source %s: not polled: %s", spec.id, why, extra={"source": spec.id})
             return jobs.PollOutcome(spec.id, "failed", error=why)
         if outcome.feeds:
@@ -100,6 +100,8 @@ class Service:
         self, *, force: bool = False, on_feed: Callable[[str], None] | None = None
     ) -> publish.RebuildReport:
         """Rebuild every dirty feed (this process's share of them); `force` overrides the guard."""
+        if self.store.corruption is not None:
+            return publish.RebuildReport()  # writes are refused: keep serving what is stored
         jobs.release_embargoes(self.store, utcnow())
         report = publish.rebuild_dirty(
             self.store,
@@ -208,6 +210,7 @@ class Service:
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
+        integrity.check_in_background(self.store)
         if poll:
             self.schedule()
             self.scheduler.start()

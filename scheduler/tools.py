@@ -12,17 +12,17 @@ import click
 from rich.table import Column, Table
 
 from feeds import reprocess as reprocessing
-from feeds.archive import open_store
 from sources.article import Article
 from sources.collect import CollectContext
 from sources.errors import SourceError
 from sources.fetch import fetch
 from sources.kinds import KINDS
 from sources.normalize import normalize
+from sources.redact import redact
 from sources.spec import SourceSpec
 from sources.state import SourceState
 
-from .cli import EXIT_PARTIAL, _config, console, main, out
+from .cli import EXIT_PARTIAL, _config, archive, console, init_option, main, out
 from .config import Config
 from .service import Service, utcnow
 from .wiring import rules_of
@@ -36,8 +36,9 @@ _SITEMAP = re.compile(rb"<(?:[\w-]+:)?(?:urlset|sitemapindex)\b")
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only show what would change; store nothing.")
 @click.argument("source_ids", nargs=-1)
+@init_option
 @click.pass_context
-def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) -> None:
+def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...], init: bool) -> None:
     """Re-normalize stored articles from their raw input.
 
     Uses the current normalizer and config. With SOURCE_IDS, only those sources'
@@ -49,7 +50,7 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     unknown = set(source_ids) - {s.id for s in cfg.sources}
     if unknown:
         raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}")
-    store, now, rules = open_store(cfg.store_url, settings=cfg.store), utcnow(), rules_of(cfg)
+    store, now, rules = archive(cfg, init), utcnow(), rules_of(cfg)
     changed = notes = 0
     feeds: set[str] = set()
     specs = {s.id: s for s in cfg.sources}
@@ -143,7 +144,7 @@ def try_source(ctx: click.Context, source: str) -> None:
         spec = spec_for(cfg, source, now)
         made, rejected, warning = trial(cfg, spec, now)
     except SourceError as exc:
-        console.print(f"{source}: {exc}", style="red")
+        console.print(redact(f"{source}: {exc}"), style="red")
         sys.exit(EXIT_PARTIAL)
     out.print(_table(spec, made))
     if warning:

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine.url import make_url
 
 from feeds.archive import open_store
-from feeds.archive.engine import Store, StoreSettings
+from feeds.archive.engine import Store
+from feeds.archive.pgconnect import StoreSettings
 from tests import pg_support
 from tests.net_support import Silent, StallingProxy
 from tests.service_support import cli, free_port, sample_config

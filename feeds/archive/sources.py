@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from feeds.archive.upsert import insert_ignore, upsert
 from feeds.schema import source_state
+from sources.raw import encodable_text
 from sources.state import SourceState
 
 _FIELDS = tuple(f for f in SourceState.__dataclass_fields__ if f != "memo")
@@ -38,7 +39,8 @@ def load_all(conn: Connection) -> list[SourceState]:
 
 def save(conn: Connection, state: SourceState) -> None:
     """Store a source's state (keeping any lease columns as they are)."""
-    row: dict[str, object] = {f: getattr(state, f) for f in _FIELDS}
+    # an error text may quote a file name that is not UTF-8: keep it storable
+    row: dict[str, object] = {f: _storable(getattr(state, f)) for f in _FIELDS}
     row["memo"] = json.dumps(dict(state.memo), sort_keys=True)
     upsert(conn, source_state, row, ["source_id"])
 
@@ -76,3 +78,7 @@ def unretire(conn: Connection, source_id: str, now: datetime) -> bool:
         .values(retired=False, gone_count=0, consecutive_failures=0, next_due=now)
     )
     return bool(result.rowcount)
+
+
+def _storable(value: object) -> object:
+    return encodable_text(value) if isinstance(value, str) else value

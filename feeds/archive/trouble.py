@@ -1,16 +1,11 @@
-"""What went wrong with the archive, said in one line (never the driver's traceback)."""
+"""Why the archive could not be opened, said in one line (never the driver's traceback)."""
 
 from __future__ import annotations
 
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError
 
-
-def describe(exc: BaseException) -> str:
-    """The first line of the driver's own message (psycopg, sqlite3) behind a failure."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip()
-    return text.splitlines()[0] if text else type(orig).__name__
+from feeds.archive.availability import describe
 
 
 def where(url: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 
-from feeds.archive import trouble
+from feeds.archive import availability
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Health:
         except TimeoutError:
             return self._noted("archive not answering", f"no answer within {self._bound:g} s")
         except Exception as exc:  # any failure to read the archive is ill health
-            return self._noted("archive unreachable", trouble.describe(exc))
+            return self._noted("archive unreachable", availability.describe(exc))
         if self._last is not None:
             log.warning("archive answering again")
         self._last = None
