@@ -10,17 +10,16 @@ from sources.options import EVERY_OPTION
 
 KINDS = ("feed", "files", "page", "sitemap")
 
+SERVER_LIMITS = (
+    "max_header_bytes",
+    "header_timeout_seconds",
+    "idle_timeout_seconds",
+    "max_connections",
+)
+
 SCHEMA: dict[str, tuple[str, ...]] = {
     "site": ("title", "base_url", "authority", "language", "contact_url"),
-    "server": (
-        "host",
-        "port",
-        "workers",
-        "max_header_bytes",
-        "header_timeout_seconds",
-        "idle_timeout_seconds",
-        "max_connections",
-    ),
+    "server": ("host", "port", "workers", *SERVER_LIMITS),
     "store": ("url", "connect_timeout_seconds", "statement_timeout_seconds"),
     "scheduler": ("min_interval_seconds", "jitter_seconds", "lease_seconds"),
     "feeds": (

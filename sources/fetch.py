@@ -21,7 +21,7 @@ MAX_REDIRECTS = 5
 _PERMANENT = frozenset({301, 308})
 _TEMPORARY = frozenset({302, 303, 307})
 _CHUNK = 64 * 1024
-Reserve = Callable[[int], float]  # room for a body of this size; the seconds waited
+Reserve = Callable[[int], object]  # wait for room for a body of this size
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -197,7 +197,8 @@ def _read_body(
     if is_plain and declared.isdigit() and int(declared) > settings.max_bytes:
         raise FetchError(_too_large(url, settings))
     if reserve is not None and is_plain and declared.isdigit():
-        limit.extend(reserve(int(declared)))
+        with limit.paused():
+            reserve(int(declared))
     parts: list[bytes] = []
     size = 0
     try:

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 
 
@@ -29,6 +30,7 @@ class Limit:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._done = False
+        self._pauses = 0
 
     def watch(self, sock: socket.socket) -> None:
         """Shut this socket down when the limit passes (at once if it has passed)."""
@@ -43,17 +45,24 @@ class Limit:
             if self.expired:
                 _shut(own)
 
-    def extend(self, seconds: float) -> None:
-        """Move the deadline back (time spent waiting on ourselves is not the peer's)."""
-        if seconds > 0:
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop the clock while the block runs (time spent waiting on ourselves, not the peer)."""
+        began = time.monotonic()
+        with self._lock:
+            self._pauses += 1
+        try:
+            yield
+        finally:
             with self._lock:
-                self.at += seconds
+                self._pauses -= 1
+                self.at += time.monotonic() - began
             WATCHDOG.add(self)
 
     def expire(self) -> None:
         """The limit passed: shut every watched socket down."""
         with self._lock:
-            if self._done or time.monotonic() < self.at:  # done, or moved back since
+            if self._done or self._pauses or time.monotonic() < self.at:  # or moved back
                 return
             self.expired = True
             for own in self._sockets:
