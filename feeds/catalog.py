@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sources.article import Article
+from sources.model.article import Article
 
 Format = Literal["rss", "atom", "json"]
 FORMATS: tuple[Format, ...] = ("rss", "atom", "json")

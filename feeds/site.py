@@ -11,7 +11,7 @@ from typing import Literal
 import pycountry
 
 from feeds.catalog import FeedKey, FeedMeta, Format, parse_name
-from sources.spec import Rights
+from sources.model.spec import Rights
 
 # Feed ids are tag: URIs (RFC 4151) and must never change: the date is fixed forever.
 FEED_ID_DATE = "2026"

@@ -21,20 +21,19 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from uvicorn.supervisors import Multiprocess
 
-from feeds import publish, websub
-from feeds.archive import open_store
-from feeds.archive import sources as source_rows
+from feeds.archive import open_store, source_state
 from feeds.archive.engine import Store
+from feeds.build import publish, websub
 from feeds.http.admin import AdminAccess
 from feeds.http.api import PushApi, PushSettings, parse_tokens, push_source
 from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from sources.spec import SourceSpec
-
-from . import jobs, recovery, retention
-from .config import Config
-from .rebuilder import Rebuilder
-from .wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
+from scheduler import jobs
+from scheduler.config import Config
+from scheduler.jobs import recovery, retention
+from scheduler.rebuilder import Rebuilder
+from scheduler.wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
+from sources.model.spec import SourceSpec
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +144,7 @@ class Service:
         """One poll job per source, resuming at each source's stored next-due time."""
         now = utcnow()
         with self.store.read() as conn:
-            states = {s.source_id: s for s in source_rows.load_all(conn)}
+            states = {s.source_id: s for s in source_state.load_all(conn)}
         for spec in self.cfg.sources:
             state = states.get(spec.id)
             first = state.next_due if state and state.next_due and state.next_due > now else now

@@ -9,8 +9,7 @@ from feeds.catalog import parse_name
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
-
-from .config import Config
+from scheduler.config import Config
 
 
 def site_of(cfg: Config) -> Site:

@@ -15,3 +15,17 @@ class NotAFeedError(SourceError):
 
 class NormalizeError(SourceError):
     """An item could not be turned into an Article (no title and no link, …)."""
+
+
+class HttpStatusError(FetchError):
+    """The upstream answered with an error status."""
+
+    def __init__(self, url: str, status: int, retry_after_seconds: float | None = None) -> None:
+        self.status = status
+        self.retry_after_seconds = retry_after_seconds
+        wait = "" if retry_after_seconds is None else f" (Retry-After {retry_after_seconds:g} s)"
+        super().__init__(f"HTTP {status} from {url}{wait}")
+
+
+class BadFile(SourceError):
+    """A drop file that cannot be ingested; the message says why."""

@@ -13,9 +13,9 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive import open_store
+from feeds.build import publish
 from scheduler import jobs
 from scheduler.config import load
 from scheduler.service import seed_sources

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from sources import feed, health
-from sources.collect import CollectContext
-from sources.errors import FetchError, NotAFeedError
-from sources.fetch import HttpStatusError, fetch
-from sources.spec import FetchSettings, SourceSpec
-from sources.state import SourceState
+from sources.errors import FetchError, HttpStatusError, NotAFeedError
+from sources.kinds import feed
+from sources.kinds.base import CollectContext
+from sources.model.spec import FetchSettings, SourceSpec
+from sources.model.state import SourceState
+from sources.net import health
+from sources.net.fetch import fetch
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 FEED = (FIXTURES / "rss20_full.xml").read_bytes()

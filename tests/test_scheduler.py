@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from feeds import intake, publish
-from feeds.archive import open_store, queue
-from feeds.archive import sources as source_rows
+from feeds import intake
+from feeds.archive import open_store, queue, source_state
 from feeds.archive.engine import Store
+from feeds.build import publish
 from scheduler.config import load
 from scheduler.rebuilder import Rebuilder
 from scheduler.service import Service, seed_sources
 from scheduler.wiring import rules_of, site_of
-from sources.collect import CollectContext, Collected
 from sources.kinds import KINDS
-from sources.raw import RawItem
-from sources.spec import SourceSpec
-from sources.state import SourceState
+from sources.kinds.base import CollectContext, Collected
+from sources.model.raw import RawItem
+from sources.model.spec import SourceSpec
+from sources.model.state import SourceState
 from tests.service_support import free_port, sample_config
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -133,7 +133,7 @@ def test_failing_jobs_are_recorded_and_the_scheduler_goes_on(
         service.scheduler.shutdown(wait=True)
         service.rebuilder.stop()
     with service.store.read() as conn:
-        states = {s.source_id: s for s in source_rows.load_all(conn)}
+        states = {s.source_id: s for s in source_state.load_all(conn)}
     assert states["cms-drop"].last_success is not None
     assert states["cms-drop"].consecutive_failures == 0
     for kind in ("explode", "not-an-item"):
@@ -141,5 +141,5 @@ def test_failing_jobs_are_recorded_and_the_scheduler_goes_on(
         assert states[kind].last_error
     with service.store.begin() as conn:  # every lease was given back despite the failures
         for spec in (good, *bad):
-            assert source_rows.claim(conn, spec.id, spec.url, "other", datetime.now(UTC), 60)
+            assert source_state.claim(conn, spec.id, spec.url, "other", datetime.now(UTC), 60)
     assert "kaboom" in (states["explode"].last_error or "")

@@ -13,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class Store:

@@ -14,12 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from feeds import push
 from feeds.archive.engine import Store
-from feeds.intake import IntakeRules
+from feeds.intake import IntakeRules, push
+from feeds.intake.push import PUSH_SOURCE
 from feeds.metrics import PUSH_REQUESTS
-from feeds.push import PUSH_SOURCE
-from sources.spec import SourceSpec
+from sources.model.spec import SourceSpec
 
 log = logging.getLogger(__name__)
 

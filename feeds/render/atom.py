@@ -11,7 +11,7 @@ from feeds.catalog import FeedMeta
 from feeds.render import fields
 from feeds.render.fields import Tombstone, clean, clean_opt
 from feeds.render.xmlfix import AtomEntryFix, AtomFeedFix
-from sources.article import Article
+from sources.model.article import Article
 
 # The bytes that open and close the run of entries, for budget.py's size estimates.
 ITEM_START = b"<entry>"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from feeds.catalog import FeedMeta, Format
-from sources.article import Article, Image
+from sources.model.article import Article, Image
 
 # An empty feed has no newest item to date it by; a fixed instant keeps its bytes stable
 # (DESIGN invariant 2: no wall clock in a document).

@@ -8,16 +8,16 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from sources.article import Article, Status
 from sources.errors import NormalizeError
+from sources.model.article import Article, Status
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 from sources.normalize.dates import parse_date
 from sources.normalize.identity import article_url, identity_keys, mint_guid, mint_id
 from sources.normalize.images import lead_image
 from sources.normalize.markup import sanitize_html
 from sources.normalize.taxonomy import country_codes, explicit_country_codes, section_for
 from sources.normalize.text import plain_text
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
 
 NORMALIZER_VERSION = 2
 NAME_MAX = 200

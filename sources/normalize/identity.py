@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
+from sources.model.raw import RawItem
+from sources.model.spec import SourceSpec
 from sources.normalize.urls import canonical_url, host_of, is_web_url
-from sources.raw import RawItem
-from sources.spec import SourceSpec
 
 ID_HEX = 24
 

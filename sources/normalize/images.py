@@ -6,10 +6,10 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from sources.article import Image
+from sources.model.article import Image
+from sources.model.raw import RawImage
 from sources.normalize.text import plain_text
 from sources.normalize.urls import canonical_url, is_web_url
-from sources.raw import RawImage
 
 CAPTION_MAX = 500
 _TYPES_BY_EXTENSION = {

@@ -1,0 +1,250 @@
+"""What a feed's documents are now: its current documents and stale archive pages, rendered.
+
+Nothing here writes: feeds/build/publish.py stores what changed. Archive pages and their links:
+feeds/build/history.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import brotli
+from sqlalchemy.engine import Connection
+
+from feeds.build import history
+from feeds.archive import documents as docs
+from feeds.archive import history_changes
+from feeds.catalog import MEDIA_TYPES, FeedMeta, Format
+from feeds.render import Tombstone, render_within_budget
+from feeds.site import Site, meta_for
+from sources.model.article import Article
+from feeds.archive import documents, history_changes, membership, queue
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+
+
+def prepare(
+    path: str,
+    feed: str,
+    fmt: Format,
+    body: bytes,
+    items: int,
+    now: datetime,
+    *,
+    archive_page: bool = False,
+) -> docs.Document:
+    """Build a storable document: precompressed variants and a strong ETag, made once.
+
+    Archive pages are fetched rarely (a reader catching up, a crawler) and there are
+    thousands of them: they get gzip alone, at level 1, and brotli, the costlier half of
+    the compression, is spent on the current documents pollers fetch every few minutes.
+    """
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return docs.Document(
+        path=path,
+        feed=feed,
+        media_type=MEDIA_TYPES[fmt],
+        body=body,
+        # mtime=0: otherwise the gzip header carries the clock and every process differs;
+        # level 5 is about twice as fast as 6 on feed XML for some 7 % more bytes; level 1
+        # on 139 KB archive pages took 0.99 ms instead of 2.13 ms for 24 % more bytes
+        gzip=gzip.compress(body, compresslevel=1 if archive_page else 5, mtime=0),
+        # quality 5: brotli's default 11 runs near 1 MB/s (DESIGN.md pitfalls)
+        br=None if archive_page else brotli.compress(body, quality=5),
+        etag=f'"{digest}"',
+        changed_at=now,
+        item_count=items,
+    )
+
+
+def publishable(article: Article, site: Site) -> Article | None:
+    """Apply the source's redistribution rights; None when no feed may carry it."""
+    rights, images = site.rights.get(article.source_id, ("full", True))
+    if rights == "exclude":
+        return None
+    if rights == "summary":
+        article = dataclasses.replace(article, content=None)
+    elif rights == "link":
+        article = dataclasses.replace(article, content=None, summary="")
+    if not images:
+        content = _IMG.sub("", article.content) if article.content else None
+        article = dataclasses.replace(article, image=None, content=content)
+    return article
+
+
+def _allowed(articles: Sequence[Article], site: Site) -> list[Article]:
+    """The articles rights let a feed carry, as they may be carried."""
+    return [p for p in (publishable(a, site) for a in articles) if p is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One feed's freshly rendered documents, and what the publish guard needs to know."""
+
+    feed: str
+    current: list[docs.Document]
+    stale: list[int]  # archive pages to render, a few at a time (render_pages)
+    available: int  # articles the current documents were offered
+    explained: int  # left the current documents for rights or onto new archive pages
+    seen: history_changes.Pending = history_changes.NONE_SEEN
+    built: tuple[int, str] | None = None  # (pages, settings shape) once stored
+
+
+def render_docs(
+    site: Site,
+    meta: FeedMeta,
+    articles: Sequence[Article],
+    now: datetime,
+    deleted: Sequence[Tombstone] = (),
+) -> list[docs.Document]:
+    """Every format of one document (the current feed or an archive page)."""
+    out = []
+    for fmt in site.formats:
+        body, kept = render_within_budget(
+            fmt,
+            meta,
+            articles,
+            max_bytes=site.max_bytes,
+            deleted=deleted if fmt == "atom" else (),
+            rss_pubdate=site.rss_pubdate,
+        )
+        path = f"{meta.page_stem or meta.key.stem}.{fmt}"
+        page = meta.is_archive_page
+        out.append(prepare(path, meta.key.name, fmt, body, kept, now, archive_page=page))
+    return out
+
+
+def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rendered:
+    """Render a feed's current documents and the archive pages that need it (nothing stored)."""
+    meta = meta_for(site, feed)
+    seen = history_changes.pending(conn, feed)
+    since = now - timedelta(days=site.tombstone_days)
+    deleted = [
+        Tombstone(guid=g, when=w, url=u) for g, w, u in membership.left_since(conn, feed, since)
+    ]
+    if history.is_archived(meta.key):
+        return _render_archived(conn, site, meta, now, deleted, seen)
+    found = membership.newest(conn, feed, site.items)
+    articles = _allowed(found, site)
+    current = render_docs(site, meta, articles, now, deleted)
+    return Rendered(feed, current, [], len(articles), len(found) - len(articles), seen)
+
+
+def _render_archived(
+    conn: Connection,
+    site: Site,
+    meta: FeedMeta,
+    now: datetime,
+    deleted: list[Tombstone],
+    seen: history_changes.Pending,
+) -> Rendered:
+    """Current documents plus stale archive pages of a feed with RFC 5005 archives."""
+    feed, size = meta.key.name, site.archive_page_items
+    pages = history.archived_pages(queue.last_position(conn, feed), site.items, size)
+    first_current = pages * size + 1
+    found = membership.members_between(conn, feed, first_current, None)
+    articles = _allowed(found, site)
+    current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
+    shape = _archive_shape(site)
+    stale, moved = _stale_pages(conn, site, meta, pages, SinceLast(shape, seen, now))
+    explained = len(found) - len(articles) + moved
+    return Rendered(feed, current, stale, len(articles), explained, seen, (pages, shape))
+
+
+def render_pages(
+    conn: Connection, site: Site, feed: str, numbers: Iterable[int], pages: int, now: datetime
+) -> list[docs.Document]:
+    """Every format of some archive pages of a feed that has `pages` of them."""
+    meta, size, excluded = meta_for(site, feed), site.archive_page_items, site.excluded_sources
+    out: list[docs.Document] = []
+    for n in numbers:
+        first, last = history.page_bounds(n, size)
+        found = membership.members_between(
+            conn, feed, first, last, listed=True, excluded=excluded
+        )
+        out += render_docs(site, history.page_meta(meta, n, pages), _allowed(found, site), now)
+    return out
+
+
+def _archive_shape(site: Site) -> str:
+    """The settings that decide which pages exist and what they list, as one string."""
+    excluded = ",".join(sorted(site.excluded_sources))
+    return f"{site.archive_page_items}|{','.join(site.formats)}|{excluded}"
+
+
+@dataclass(frozen=True, slots=True)
+class SinceLast:
+    """What a rebuild knows about the feed's last build: its settings, changes noted since."""
+
+    shape: str  # the settings the pages are built with (_archive_shape)
+    seen: history_changes.Pending
+    now: datetime
+
+
+def _stale_pages(
+    conn: Connection,
+    site: Site,
+    meta: FeedMeta,
+    pages: int,
+    since_last: SinceLast,
+) -> tuple[list[int], int]:
+    """(pages to render, members moving onto newly published pages).
+
+    With the last build's summary and the same settings, only pages holding a noted change
+    and pages published since then (and the previous newest, which gains a next-archive
+    link) are stale: a cost that does not grow with the archive. Without it, every stored
+    page is checked against a count of its members.
+    """
+    feed, size, excluded = meta.key.name, site.archive_page_items, site.excluded_sources
+    shape, seen, now = since_last.shape, since_last.seen, since_last.now
+    last = history_changes.summary(conn, feed)
+    if last is not None and last[1] == shape and last[0] <= pages:
+        built = last[0]
+        todo = {(p - 1) // size + 1 for p in seen.positions}
+        todo = {n for n in todo if 1 <= n <= pages} | set(range(built + 1, pages + 1))
+        if 0 < built < pages:
+            todo.add(built)
+        fresh = membership.listed_page_counts(
+            conn, feed, size, pages * size, excluded, first=built * size + 1
+        )
+        return sorted(todo), sum(fresh.values())
+    stored = documents.stored_pages(conn, feed, meta.key.stem)
+    listed = _listed_counts(conn, feed, size, pages, stored, excluded)
+    withdrawn = membership.recently_withdrawn_pages(
+        conn, feed, size, now - history.RECHECK_WINDOW
+    )
+    stale = history.pages_to_render(pages, listed, stored, len(site.formats), withdrawn)
+    return stale, history.newly_archived(pages, stored, listed)
+
+
+def _listed_counts(
+    conn: Connection,
+    feed: str,
+    size: int,
+    pages: int,
+    stored: Mapping[int, tuple[int, int]],
+    excluded: Collection[str],
+) -> dict[int, int]:
+    """Listed members per page; stored pages' counts are trusted while their total matches.
+
+    One COUNT over the stored pages' positions replaces a grouped count of every page on
+    each rebuild; only when it disagrees (a member left a closed page) are pages counted.
+    """
+    closed = max((n for n in stored if n <= pages), default=0)
+    if closed and all(n in stored for n in range(1, closed + 1)):
+        expected = sum(stored[n][1] for n in range(1, closed + 1))
+        if membership.listed_count(conn, feed, closed * size, excluded) == expected:
+            counts = {n: stored[n][1] for n in range(1, closed + 1)}
+            counts.update(
+                membership.listed_page_counts(
+                    conn, feed, size, pages * size, excluded, first=closed * size + 1
+                )
+            )
+            return counts
+    return membership.listed_page_counts(conn, feed, size, pages * size, excluded)
