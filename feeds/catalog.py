@@ -88,6 +88,13 @@ def keys_for(article: Article, combos: ComboRule) -> set[FeedKey]:
     return keys
 
 
+def feed_names(article: Article, combos: ComboRule, unpublished: frozenset[str]) -> set[str]:
+    """The names of the feeds an article is a member of; none when its source is unpublished."""
+    if article.source_id in unpublished:
+        return set()
+    return {k.name for k in keys_for(article, combos)}
+
+
 @dataclass(frozen=True, slots=True)
 class ComboRule:
     """Which section×country feeds exist: all with articles, none, or a fixed list."""

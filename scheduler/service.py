@@ -2,53 +2,39 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
-import signal
 import socket
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import UTC, timedelta
 
 import uvicorn
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from uvicorn.supervisors import Multiprocess
 
 from feeds.archive import open_store, source_state
 from feeds.archive.engine import Store
 from feeds.build import publish, websub
-from feeds.http.admin import AdminAccess
-from feeds.http.api import PushApi, PushSettings, parse_tokens, push_source
 from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from scheduler import jobs
+from scheduler import jobs, serving
+from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.jobs import recovery, retention
 from scheduler.rebuilder import Rebuilder
-from scheduler.wiring import configured_sources, current_feeds, rules_of, serve_settings_of, site_of
+from sources import kinds
 from sources.model.spec import SourceSpec
 
 log = logging.getLogger(__name__)
 
 
-def utcnow() -> datetime:
-    """The one wall clock of the service; everything below takes `now` as an argument."""
-    return datetime.now(UTC)
-
-
 def seed_sources(cfg: Config) -> None:
-    """Copy bundled drop-folder samples into place on first run (never touch the originals)."""
+    """Prepare every source before its first poll (a drop folder gets its bundled samples)."""
     for spec in cfg.sources:
-        seed = spec.options.get("seed")
-        if spec.kind == "files" and isinstance(seed, str) and not Path(spec.url).exists():
-            shutil.copytree(seed, spec.url)
+        kinds.seed(spec)
 
 
 class Service:
@@ -57,16 +43,16 @@ class Service:
     def __init__(self, cfg: Config, *, store: Store | None = None) -> None:
         self.cfg = cfg
         self.store = store or open_store(cfg.store_url)
-        self.site = site_of(cfg)
+        self.site = cfg.site
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.poll_settings = jobs.PollSettings(
             fetch=cfg.fetch,
-            rules=rules_of(cfg),
+            rules=cfg.intake,
             owner=self.owner,
-            lease_seconds=float(cfg.lease_seconds),
-            early_tolerance_seconds=max(1.0, float(cfg.jitter_seconds) + 1.0),
+            lease_seconds=float(cfg.scheduler.lease_seconds),
+            early_tolerance_seconds=max(1.0, float(cfg.scheduler.jitter_seconds) + 1.0),
         )
-        self.retention = retention.RetentionSettings(cfg.current_days, cfg.archive_days)
+        self.retention = cfg.retention
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
         self.scheduler = BackgroundScheduler(
@@ -121,7 +107,7 @@ class Service:
         DOCUMENTS_CHANGED.inc(len(paths))
         if self.app is not None:
             self.app.cache.drop(paths)
-        if self.cfg.hubs:
+        if self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
 
     def deliver_pings(self) -> None:
@@ -152,7 +138,7 @@ class Service:
                 self.poll,
                 IntervalTrigger(
                     seconds=spec.interval_seconds,
-                    jitter=self.cfg.jitter_seconds or None,
+                    jitter=self.cfg.scheduler.jitter_seconds or None,
                     start_date=first,
                 ),
                 args=[spec],
@@ -167,7 +153,7 @@ class Service:
         self.scheduler.add_job(
             self.rebuilder.request, IntervalTrigger(seconds=5), id="rebuild-tick"
         )
-        if self.cfg.hubs:
+        if self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, IntervalTrigger(seconds=10), id="websub")
         # the claim in the archive, not this trigger, decides which process prunes this hour
         self.scheduler.add_job(
@@ -192,11 +178,11 @@ class Service:
             self._schedule_embargo()
         try:
             if serve and self.cfg.workers > 1:
-                self._serve_workers()
+                serving.serve_workers(self.cfg)
             elif serve:
-                QuietServer(self.uvicorn_config()).run()
+                serving.QuietServer(self.uvicorn_config()).run()
             else:
-                _wait_for_signal()
+                serving.wait_for_signal()
         finally:
             log.info("shutting down: finishing work in flight")
             if self.scheduler.running:
@@ -206,90 +192,9 @@ class Service:
 
     def make_app(self) -> App:
         """The ASGI application for this service, with the push API mounted."""
-        env, cfg = os.environ, self.cfg
-        api = PushApi(
-            self.store,
-            PushSettings(
-                tokens=parse_tokens(env.get(cfg.api_tokens_env, "")),
-                max_body_bytes=cfg.api_max_body_bytes,
-                source=push_source(cfg.sections[0].slug),
-                rules=self.poll_settings.rules,
-            ),
-            on_change=lambda _feeds: self.rebuilder.request(),
-            now=utcnow,
-        )
-        admin = AdminAccess(
-            token_required=cfg.admin_token_env is not None,
-            token=env.get(cfg.admin_token_env or "", ""),
-            loopback_only=cfg.admin_loopback_only,
-        )
-        return App(
-            self.store,
-            self.site,
-            serve_settings_of(cfg),
-            configured_sources=configured_sources(cfg),
-            is_current=current_feeds(cfg),
-            extra_routes=api.routes(),
-            admin=admin,
-        )
-
-    def _serve_workers(self) -> None:
-        """Serve from `server.workers` processes; this one keeps polling and rebuilding.
-
-        Each worker builds its app from the same config (scheduler.asgi) and follows this
-        process's rebuilds through the archive, as separate hosts would.
-        """
-        os.environ["NEWSFEEDS_CONFIG"] = str(self.cfg.path.resolve())
-        config = uvicorn.Config(
-            "scheduler.asgi:create",
-            factory=True,
-            workers=self.cfg.workers,
-            host=self.cfg.host,
-            port=self.cfg.port,
-            access_log=False,
-            server_header=False,
-            log_config=None,
-            timeout_keep_alive=30,
-        )
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return serving.build_app(self.cfg, self.store, on_push=self.rebuilder.request)
 
     def uvicorn_config(self) -> uvicorn.Config:
-        """uvicorn settings: our own access counting, no server header, bounded keep-alive."""
+        """uvicorn settings for this service's app (make_app() first)."""
         assert self.app is not None, "make_app() first"
-        return uvicorn.Config(
-            self.app,
-            host=self.cfg.host,
-            port=self.cfg.port,
-            access_log=False,
-            server_header=False,
-            log_config=None,
-            timeout_keep_alive=30,
-            lifespan="on",
-        )
-
-
-class QuietServer(uvicorn.Server):
-    """uvicorn, stopping gracefully on SIGINT/SIGTERM without re-raising the signal.
-
-    uvicorn re-raises the signal after shutdown, which makes a clean stop exit with
-    status -15; an operator's supervisor should see 0 for a requested, clean stop.
-    """
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {
-            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-
-def _wait_for_signal() -> None:
-
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
-    done.wait()
+        return serving.uvicorn_config(self.cfg, self.app)

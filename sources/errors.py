@@ -1,5 +1,7 @@
 """Errors raised while getting articles in; each message names what was wrong."""
 
+from __future__ import annotations
+
 
 class SourceError(Exception):
     """A source could not be read; the message says why, for a person."""
@@ -29,3 +31,28 @@ class HttpStatusError(FetchError):
 
 class BadFile(SourceError):
     """A drop file that cannot be ingested; the message says why."""
+
+
+Problem = dict[str, object]  # one entry of a refusal: {"item": i, "field": name, "reason": why}
+
+
+def problem(index: int | None, name: str | None, reason: str) -> Problem:
+    """One problem of a batch: which item, which field, why."""
+    return {"item": index, "field": name, "reason": reason}
+
+
+class RejectedBatch(SourceError):
+    """A pushed batch refused whole, with every problem listed.
+
+    `readable` is False when the body is not JSON at all (unreadable, too deeply nested),
+    True when it is JSON whose articles are not acceptable.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, *, readable: bool):
+        super().__init__(message)
+        self.message, self.problems, self.readable = message, problems or [], readable
+
+    @classmethod
+    def nothing_stored(cls, problems: list[Problem]) -> RejectedBatch:
+        """Articles that cannot be taken: the batch is refused whole, nothing stored."""
+        return cls("invalid articles: nothing was stored", problems, readable=True)

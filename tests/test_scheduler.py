@@ -19,8 +19,7 @@ from feeds.build import publish
 from scheduler.config import load
 from scheduler.rebuilder import Rebuilder
 from scheduler.service import Service, seed_sources
-from scheduler.wiring import rules_of, site_of
-from sources.kinds import KINDS
+from sources.kinds import KINDS, Kind
 from sources.kinds.base import CollectContext, Collected
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
@@ -55,11 +54,11 @@ def story(n: int, section: str) -> RawItem:
 def take(store: Store, svc: Service, items: list[RawItem]) -> None:
     """Store items as one poll of the drop-folder source would."""
     spec = next(s for s in svc.cfg.sources if s.id == "cms-drop")
-    intake.take(store, spec, items, rules_of(svc.cfg), now=NOW)
+    intake.take(store, spec, items, svc.cfg.intake, now=NOW)
 
 
 def test_burst_during_a_rebuild_costs_two_rebuilds_per_feed(service: Service) -> None:
-    store, site = service.store, site_of(service.cfg)
+    store, site = service.store, service.cfg.site
     take(store, service, [story(0, "india"), story(1, "business")])
     rebuilt: Counter[str] = Counter()  # feed -> rebuilds that changed its documents
     feeds_rebuilt: list[int] = []  # per run: how many feed rebuilds it did, changed or not
@@ -112,8 +111,8 @@ def not_an_item(spec: SourceSpec, state: SourceState, ctx: CollectContext) -> Co
 def test_failing_jobs_are_recorded_and_the_scheduler_goes_on(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(KINDS, "explode", explode)
-    monkeypatch.setitem(KINDS, "not-an-item", not_an_item)
+    monkeypatch.setitem(KINDS, "explode", Kind(explode))
+    monkeypatch.setitem(KINDS, "not-an-item", Kind(not_an_item))
     good = next(s for s in service.cfg.sources if s.id == "cms-drop")
     bad = [
         SourceSpec(id=kind, kind=kind, url="x", interval_seconds=1, section="india")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+
+from sources.model.utc import as_utc
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -20,7 +22,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} cannot be stored")
-        value = value.astimezone(UTC)
+        value = as_utc(value)
         # SQLite keeps text: store naive UTC so comparisons sort lexically and correctly
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -28,7 +30,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
 
 
 metadata = sa.MetaData()

@@ -24,9 +24,9 @@ from feeds.catalog import MEDIA_TYPES, FeedMeta, Format
 from feeds.render import Tombstone, render_within_budget
 from feeds.site import Site, meta_for
 from sources.model.article import Article
+from sources.model.rights import as_published
 from feeds.archive import documents, history_changes, membership, queue
 
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 
 
 def prepare(
@@ -66,16 +66,7 @@ def prepare(
 def publishable(article: Article, site: Site) -> Article | None:
     """Apply the source's redistribution rights; None when no feed may carry it."""
     rights, images = site.rights.get(article.source_id, ("full", True))
-    if rights == "exclude":
-        return None
-    if rights == "summary":
-        article = dataclasses.replace(article, content=None)
-    elif rights == "link":
-        article = dataclasses.replace(article, content=None, summary="")
-    if not images:
-        content = _IMG.sub("", article.content) if article.content else None
-        article = dataclasses.replace(article, image=None, content=content)
-    return article
+    return as_published(article, rights, images)
 
 
 def _allowed(articles: Sequence[Article], site: Site) -> list[Article]:

@@ -9,11 +9,10 @@ from datetime import datetime
 
 from feeds.archive import archived, originals
 from feeds.archive.engine import Store
-from feeds.intake import IntakeRules, feeds_of
-from sources.errors import SourceError
+from feeds.intake.normal import article_of
+from feeds.intake.rules import IntakeRules
 from sources.model.article import Article
 from sources.model.spec import SourceSpec
-from sources.normalize import normalize
 
 # A reprocessed article keeps what readers already hold: its identity and its dates (the
 # raw item did not change, so this is no edit and `updated` must not move).
@@ -33,9 +32,11 @@ class Change:
 
 def renormalized(
     kept: originals.Kept, source: SourceSpec, rules: IntakeRules, now: datetime
-) -> Change:
-    """Normalize a stored raw item again, keeping identity and dates."""
-    fresh = normalize(kept.raw, source, rules.normalize, now=now, first_seen=kept.first_seen)
+) -> Change | str:
+    """Normalize a stored raw item again, keeping identity and dates; a str says why not."""
+    fresh = article_of(kept.raw, source, rules.normalize, now=now, first_seen=kept.first_seen)
+    if isinstance(fresh, str):
+        return fresh
     old = kept.article
     fresh = dataclasses.replace(fresh, **{name: getattr(old, name) for name in KEPT})
     moved = tuple(
@@ -62,10 +63,11 @@ def plan(
                 if spec is None:
                     out.append(f"{kept.article.id}: source {kept.article.source_id!r} is gone")
                     continue
-                try:
-                    change = renormalized(kept, spec, rules, now)
-                except SourceError as exc:
-                    out.append(f"{kept.article.id}: left as it is, today's rules reject it: {exc}")
+                change = renormalized(kept, spec, rules, now)
+                if isinstance(change, str):
+                    out.append(
+                        f"{kept.article.id}: left as it is, today's rules reject it: {change}"
+                    )
                     continue
                 if change.fields:
                     out.append(change)
@@ -81,7 +83,7 @@ def apply(store: Store, changes: Sequence[Change], rules: IntakeRules, now: date
                 conn,
                 change.article,
                 change.kept.raw,
-                feeds=feeds_of(change.article, rules),
+                feeds=rules.feeds_of(change.article),
                 first_seen=change.kept.first_seen,
                 now=now,
             )

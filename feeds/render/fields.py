@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from feeds.catalog import FeedMeta, Format
 from sources.model.article import Article, Image
+from sources.model.utc import as_utc
 
 # An empty feed has no newest item to date it by; a fixed instant keeps its bytes stable
 # (DESIGN invariant 2: no wall clock in a document).
@@ -54,24 +55,19 @@ def clean_opt(text: str | None) -> str | None:
     return clean(text) or None
 
 
-def utc(dt: datetime) -> datetime:
-    """The same instant in UTC; a naive value is taken as UTC already."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def rfc822(dt: datetime) -> str:
     """RSS date, always `+0000` (RSS Profile §3.2: the form every tested reader accepts)."""
-    return email.utils.format_datetime(utc(dt).replace(microsecond=0), usegmt=False)
+    return email.utils.format_datetime(as_utc(dt).replace(microsecond=0), usegmt=False)
 
 
 def rfc3339(dt: datetime) -> str:
     """Atom/JSON Feed date with an upper-case T and Z (RFC 4287 §3.3), whole seconds."""
-    return utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def feed_updated(articles: Iterable[Article]) -> datetime:
     """The newest item `updated` of this feed, or the fixed constant for an empty feed."""
-    return max((utc(a.updated) for a in articles), default=EMPTY_FEED_UPDATED)
+    return max((as_utc(a.updated) for a in articles), default=EMPTY_FEED_UPDATED)
 
 
 def image_type(image: Image) -> str:

@@ -15,10 +15,11 @@ from feeds.archive import open_store, queue, source_state
 from feeds.build import publish
 from feeds.catalog import parse_name
 from scheduler import logs
+from scheduler.clock import utcnow
 from scheduler.config import Config, load
 from scheduler.errors import ConfigError
 from scheduler.jobs import retention
-from scheduler.service import Service, utcnow
+from scheduler.service import Service
 
 EXIT_CONFIG = 3  # the config is invalid
 EXIT_PARTIAL = 1  # the command ran, but some work failed (a source, a feed)
@@ -192,7 +193,7 @@ def feeds(ctx: click.Context) -> None:
         rows = docs.listing(conn)
     table = Table("url", "items", "last change (UTC)")
     for path, _feed, items, changed in rows:
-        table.add_row(cfg.base_url + path, str(items), _when(changed))
+        table.add_row(cfg.site.base_url + path, str(items), _when(changed))
     Console().print(table)
 
 

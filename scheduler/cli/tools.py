@@ -14,19 +14,19 @@ from rich.table import Column, Table
 
 from feeds.archive import open_store
 from feeds.intake import renormalize
+from feeds.intake.preview import preview
 from scheduler.cli.base import EXIT_PARTIAL, _config, console, main
+from scheduler.clock import utcnow
 from scheduler.config import Config
-from scheduler.service import Service, utcnow
-from scheduler.wiring import rules_of
+from scheduler.service import Service
+from sources import kinds
 from sources.errors import SourceError
-from sources.kinds import KINDS
 from sources.kinds.base import CollectContext
 from sources.kinds.guess import kind_of
 from sources.model.article import Article
 from sources.model.spec import SourceSpec
 from sources.model.state import SourceState
 from sources.net.fetch import fetch
-from sources.normalize import normalize
 
 
 @main.command()
@@ -45,7 +45,7 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     unknown = set(source_ids) - {s.id for s in cfg.sources}
     if unknown:
         raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}")
-    store, now, rules = open_store(cfg.store_url), utcnow(), rules_of(cfg)
+    store, now, rules = open_store(cfg.store_url), utcnow(), cfg.intake
     changed = notes = 0
     feeds: set[str] = set()
     out = Console()
@@ -95,7 +95,7 @@ def spec_for(cfg: Config, source: str, now: datetime) -> SourceSpec:
         id="try",
         kind=kind_of(got.body, got.content_type),
         url=got.final_url,
-        interval_seconds=cfg.min_interval_seconds,
+        interval_seconds=cfg.scheduler.min_interval_seconds,
         section=cfg.sections[0].slug,
     )
 
@@ -106,13 +106,8 @@ def trial(
     """Collect and normalize a source as a poll would, storing nothing anywhere."""
     with tempfile.TemporaryDirectory() as work:
         ctx = CollectContext(now=now, fetch=cfg.fetch, work_dir=work)
-        collected = KINDS[spec.kind](spec, SourceState(spec.id, spec.url), ctx)
-    made, rejected = [], []
-    for raw in collected.items:
-        try:
-            made.append(normalize(raw, spec, cfg.normalize, now=now))
-        except SourceError as exc:
-            rejected.append(str(exc))
+        collected = kinds.collect(spec, SourceState(spec.id, spec.url), ctx)
+    made, rejected = preview(spec, collected.items, cfg.intake.normalize, now=now)
     return made, rejected, collected.warning
 
 

@@ -1,8 +1,6 @@
-"""The config keys that exist, and a reader that records errors naming key and value."""
+"""The config keys that exist, by table; any other key is an error."""
 
 from __future__ import annotations
-
-KINDS = ("feed", "files", "page", "sitemap")
 
 SOURCE_OPTIONS = (
     "urls",

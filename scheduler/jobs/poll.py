@@ -13,7 +13,7 @@ from feeds import crashpoints, intake
 from feeds.archive import embargoes, queue, source_state
 from feeds.archive.engine import Store
 from feeds.metrics import ARTICLES, POLLS
-from sources.kinds import KINDS, files
+from sources import kinds
 from sources.kinds.base import CollectContext, Collected
 from sources.model.spec import FetchSettings, SourceSpec
 from sources.model.state import SourceState
@@ -69,7 +69,7 @@ def poll(
     ctx = CollectContext(now=started, fetch=settings.fetch, work_dir=settings.work_dir)
     try:
         crashpoints.reach("mid-fetch")
-        collected = KINDS[spec.kind](spec, state, ctx)
+        collected = kinds.collect(spec, state, ctx)
     except Exception as exc:  # job boundary: record against the source, never stop the others
         return _failed(store, spec, settings, state, exc, started)
     try:
@@ -127,8 +127,7 @@ def _succeeded(
         crashpoints.reach("before-commit")
         source_state.save(conn, new_state)
         source_state.release(conn, spec.id, settings.owner)
-    if spec.kind == "files" and collected.memo is not None:
-        files.settle(spec, collected.memo, files.failures(collected))
+    kinds.after_commit(spec, collected)
     outcome = "not-modified" if collected.not_modified else "ok"
     POLLS.labels(spec.id, outcome).inc()
     ARTICLES.labels("new").inc(result.new)

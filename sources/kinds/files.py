@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -86,6 +87,19 @@ def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Coll
         items.extend(found[: max(0, ctx.fetch.max_entries - len(items))])
         consumed[path.name] = digest
     return Collected(items=tuple(items), memo=MappingProxyType(consumed), notes=tuple(notes))
+
+
+def seed(source: SourceSpec) -> None:
+    """On first run, copy the bundled samples (`options.seed`) into the drop folder, once."""
+    sample = source.options.get("seed")
+    if isinstance(sample, str) and not Path(source.url).exists():
+        shutil.copytree(sample, source.url)
+
+
+def after_commit(source: SourceSpec, collected: Collected) -> None:
+    """Once a poll is committed: settle the files it consumed or could not read."""
+    if collected.memo is not None:
+        settle(source, collected.memo, failures(collected))
 
 
 def failures(collected: Collected) -> dict[str, str]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sources.errors import Problem, problem
 from sources.normalize.dates import parse_date
 from sources.normalize.taxonomy import explicit_country_codes, section_for
 
 STATUSES = ("published", "live", "withdrawn", "deleted", "unpublished")
 _TEXT = ("summary", "content_html", "language")
 _NAMES = ("authors", "tags")
-
-Problem = dict[str, object]
 
 
 def check(index: int, record: object, aliases: object) -> list[Problem]:
@@ -114,8 +113,3 @@ _CHECKS = {
     "image": _image,
     "status": _status,
 }
-
-
-def problem(index: int | None, name: str | None, reason: str) -> Problem:
-    """One entry of a 422 answer: which item, which field, why."""
-    return {"item": index, "field": name, "reason": reason}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
 
-Rights = Literal["full", "summary", "link", "exclude"]
+from sources.model.rights import Rights
 
 
 @dataclass(frozen=True, slots=True)

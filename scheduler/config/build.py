@@ -1,0 +1,223 @@
+"""Turn raw TOML into the typed Config, table by table, recording every problem on the reader.
+
+The tables are read in one fixed order, so `check-config` lists problems in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from feeds.catalog import FORMATS, ComboRule, Format
+from feeds.http.app import ServeSettings
+from feeds.intake import IntakeRules
+from feeds.site import Site
+from scheduler.config.entries import read_redirects, read_sections, read_sources
+from scheduler.config.reader import Reader
+from scheduler.config.settings import AccessSettings, Config, SchedulerSettings, Section
+from scheduler.jobs.retention import RetentionSettings
+from sources.model.rights import is_published
+from sources.model.spec import FetchSettings, NormalizeSettings, SourceSpec
+
+
+def build(path: Path, r: Reader) -> Config:
+    """The Config of one file; problems are recorded on the reader, not raised."""
+    base_url = r.url("site.base_url", "http://127.0.0.1:8080").rstrip("/")
+    authority = r.string("site.authority", urlsplit(base_url).hostname or "localhost")
+    if not re.fullmatch(r"[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?", authority):
+        r.error("site.authority", authority, "must be a domain name or email address")
+    sections = read_sections(r)
+    min_interval = r.integer("scheduler.min_interval_seconds", 60, low=1)
+    fetch = _fetch(r)
+    normalize = _normalize(r, authority, sections)
+    sources = read_sources(r, {s.slug for s in sections}, min_interval)
+    retention = _retention(r)
+    formats = _formats(r)
+    title, language, contact_url = (
+        r.string("site.title", "newsfeeds"),
+        r.optional_string("site.language", "en"),
+        r.optional_string("site.contact_url", None),
+    )
+    host, port, workers, store_url = _server(r)
+    jitter = r.integer("scheduler.jitter_seconds", 10, low=0)
+    feeds = _feeds(r)
+    hubs = tuple(r.url_list("websub.hubs"))
+    access = _access(r)
+    log_format = r.choice("logging.format", "text", ("text", "json"))
+    redirects = read_redirects(r)
+    lease = r.integer("scheduler.lease_seconds", 300, low=1)
+    site = Site(
+        title=title,
+        base_url=base_url,
+        authority=authority,
+        language=language,
+        items=feeds.items,
+        max_bytes=feeds.max_bytes,
+        formats=formats,
+        rss_pubdate="updated" if feeds.rss_pubdate == "updated" else "published",
+        hubs=hubs,
+        tombstone_days=feeds.tombstone_days,
+        archive_page_items=feeds.archive_page_items,
+        cache_max_age=feeds.cache_max_age,
+        publish_guard_share=feeds.publish_guard_share,
+        current_days=retention.current_days,
+        section_titles=MappingProxyType({s.slug: s.title for s in sections}),
+        section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
+        rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
+    )
+    return Config(
+        path=path,
+        site=site,
+        intake=_intake(normalize, feeds.combos, sources),
+        serve=ServeSettings(
+            cache_max_age=feeds.cache_max_age,
+            stale_while_revalidate=feeds.stale_while_revalidate,
+            stale_if_error=feeds.stale_if_error,
+            redirects=redirects,
+        ),
+        fetch=fetch,
+        retention=retention,
+        scheduler=SchedulerSettings(min_interval, jitter, lease),
+        access=access,
+        host=host,
+        port=port,
+        workers=workers,
+        store_url=store_url,
+        contact_url=contact_url,
+        log_format=log_format,
+        sections=sections,
+        sources=sources,
+    )
+
+
+def _intake(
+    normalize: NormalizeSettings, combos: ComboRule, sources: tuple[SourceSpec, ...]
+) -> IntakeRules:
+    """What intake takes: normalization bounds, combos, the sources no feed may carry."""
+    unpublished = frozenset(s.id for s in sources if not is_published(s.rights))
+    return IntakeRules(normalize=normalize, combos=combos, unpublished_sources=unpublished)
+
+
+def _fetch(r: Reader) -> FetchSettings:
+    """`[fetch]`."""
+    return FetchSettings(
+        timeout_seconds=r.number("fetch.timeout_seconds", 10.0, low=0.1),
+        deadline_seconds=r.number("fetch.deadline_seconds", 30.0, low=0.1),
+        max_bytes=r.integer("fetch.max_bytes", 10_000_000, low=1024),
+        max_entries=r.integer("fetch.max_entries", 500, low=1),
+        host_gap_seconds=r.number("fetch.host_gap_seconds", 1.0, low=0.0),
+        backoff_max_seconds=r.integer("fetch.backoff_max_seconds", 6 * 3600, low=1),
+        user_agent=r.string("fetch.user_agent", _user_agent(r)),
+        permanent_redirect_polls=r.integer("fetch.permanent_redirect_polls", 3, low=1),
+        gone_polls=r.integer("fetch.gone_polls", 3, low=1),
+    )
+
+
+def _user_agent(r: Reader) -> str:
+    contact = r.peek("site.contact_url") or r.peek("site.base_url") or "http://127.0.0.1:8080"
+    return f"newsfeeds/0.1 (+{contact})"
+
+
+def _normalize(r: Reader, authority: str, sections: tuple[Section, ...]) -> NormalizeSettings:
+    """`[normalize]`, with the sections' aliases."""
+    return NormalizeSettings(
+        authority=authority,
+        future_margin_seconds=r.integer("normalize.future_margin_seconds", 300, low=0),
+        title_max=r.integer("normalize.title_max", 300, low=10),
+        summary_max=r.integer("normalize.summary_max", 2000, low=10),
+        max_content_bytes=r.integer("normalize.max_content_bytes", 500_000, low=1000),
+        max_html_depth=r.integer("normalize.max_html_depth", 200, low=4),
+        iframe_hosts=r.strings(
+            "normalize.iframe_hosts",
+            ("www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com"),
+        ),
+        section_aliases=MappingProxyType({s.slug: s.aliases for s in sections}),
+    )
+
+
+def _retention(r: Reader) -> RetentionSettings:
+    """`[retention]`: the archive keeps articles at least as long as current feeds do."""
+    current_days = r.integer("retention.current_days", 30, low=1)
+    archive_days = r.integer("retention.archive_days", 3650, low=1)
+    if archive_days < current_days:
+        r.error(
+            "retention.archive_days",
+            archive_days,
+            f"must be ≥ retention.current_days ({current_days})",
+        )
+    return RetentionSettings(current_days, archive_days)
+
+
+def _formats(r: Reader) -> tuple[Format, ...]:
+    """`[feeds] formats`: known ones only."""
+    formats = r.strings("feeds.formats", FORMATS)
+    for fmt in formats:
+        if fmt not in FORMATS:
+            r.error("feeds.formats", fmt, f"must be one of {', '.join(FORMATS)}")
+    return tuple(f for f in formats if f in FORMATS)  # type: ignore[misc]
+
+
+def _server(r: Reader) -> tuple[str, int, int, str]:
+    """`[server]` host, port, workers and `[store]` url."""
+    return (
+        r.string("server.host", "127.0.0.1"),
+        r.integer("server.port", 8080, low=1, high=65535),
+        r.integer("server.workers", 1, low=1, high=64),
+        r.string("store.url", "sqlite:///var/newsfeeds.db"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Feeds:
+    """`[feeds]` as read, before it is shared out to publishing, intake and serving."""
+
+    items: int
+    max_bytes: int
+    combos: ComboRule
+    rss_pubdate: str
+    cache_max_age: int
+    stale_while_revalidate: int
+    stale_if_error: int
+    archive_page_items: int
+    tombstone_days: int
+    publish_guard_share: float
+
+
+def _feeds(r: Reader) -> _Feeds:
+    """`[feeds]` (formats are read earlier, with the other lists)."""
+    return _Feeds(
+        items=r.integer("feeds.items", 50, low=1, high=1000),
+        max_bytes=r.integer("feeds.max_bytes", 1_000_000, low=10_000),
+        combos=_combos(r),
+        rss_pubdate=r.choice("feeds.rss_pubdate", "published", ("published", "updated")),
+        cache_max_age=r.integer("feeds.cache_max_age", 300, low=0),
+        stale_while_revalidate=r.integer("feeds.stale_while_revalidate", 60, low=0),
+        stale_if_error=r.integer("feeds.stale_if_error", 86400, low=0),
+        archive_page_items=r.integer("feeds.archive_page_items", 100, low=1),
+        tombstone_days=r.integer("feeds.tombstone_days", 7, low=0),
+        publish_guard_share=r.number("feeds.publish_guard_share", 0.5, low=0.0, high=1.0),
+    )
+
+
+def _combos(r: Reader) -> ComboRule:
+    raw = r.raw("feeds.combos", "with-articles")
+    try:
+        if isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(x, str) for x in raw)):
+            return ComboRule.parse(raw)
+        raise ValueError("must be 'with-articles', 'none' or a list of 'section/cc'")
+    except ValueError as exc:
+        r.error("feeds.combos", raw, str(exc))
+        return ComboRule()
+
+
+def _access(r: Reader) -> AccessSettings:
+    """`[api]` and `[admin]`."""
+    return AccessSettings(
+        api_tokens_env=r.string("api.tokens_env", "NEWSFEEDS_API_TOKENS"),
+        api_max_body_bytes=r.integer("api.max_body_bytes", 1_000_000, low=1024),
+        admin_token_env=r.optional_string("admin.token_env", None),
+        admin_loopback_only=r.boolean("admin.loopback_only", False),
+    )
