@@ -10,6 +10,7 @@ from types import MappingProxyType
 from sources.model.raw import RawItem
 from sources.model.spec import FetchSettings, SourceSpec
 from sources.model.state import SourceState
+from sources.net.fetch import Fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +37,13 @@ class Collected:
 
 
 Collector = Callable[[SourceSpec, SourceState, CollectContext], Collected]
+
+
+def unchanged(got: Fetched, *, permanent_redirect: str | None = None) -> Collected:
+    """A 304: nothing to parse; the validators to keep (sources/net/validators.py) go on."""
+    return Collected(
+        not_modified=True,
+        etag=got.etag,
+        last_modified=got.last_modified,
+        permanent_redirect=permanent_redirect,
+    )

@@ -11,11 +11,11 @@ from xml.sax import SAXParseException
 import feedparser
 
 from sources.errors import NotAFeedError
-from sources.kinds.base import CollectContext, Collected
+from sources.kinds.base import CollectContext, Collected, unchanged
 from sources.model.raw import RawImage, RawItem
 from sources.model.spec import SourceSpec
 from sources.model.state import SourceState
-from sources.net.fetch import fetch
+from sources.net.validators import Validators, fetch_since
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _MAGIC = {
@@ -34,20 +34,10 @@ Entry = dict[str, Any]
 
 def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Collected:
     """Poll a feed at its current URL with its stored validators; a 304 parses nothing."""
-    fetched = fetch(
-        state.url,
-        ctx.fetch,
-        etag=state.etag,
-        last_modified=state.last_modified,
-        now=ctx.now,
-    )
+    stored = Validators(state.etag, state.last_modified)
+    fetched = fetch_since(state.url, ctx.fetch, stored, now=ctx.now)
     if fetched.status == 304:
-        return Collected(
-            not_modified=True,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            permanent_redirect=fetched.permanent_redirect,
-        )
+        return unchanged(fetched, permanent_redirect=fetched.permanent_redirect)
     items, warning = parse_feed(
         fetched.body,
         content_type=fetched.content_type,

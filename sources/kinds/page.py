@@ -23,12 +23,12 @@ from sources.errors import FetchError, SourceError
 from sources.html.body import select
 from sources.html.extract import extract
 from sources.html.selectors import PageRules, rules_from
-from sources.kinds.base import CollectContext, Collected
+from sources.kinds.base import CollectContext, Collected, unchanged
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
 from sources.model.state import SourceState
-from sources.net.fetch import fetch
 from sources.net.robots import Robots
+from sources.net.validators import Validators, fetch_since
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +59,10 @@ class PageReader:
         if not self.allowed(url):
             raise SourceError(f"robots.txt disallows {url}")
         ctx = self._ctx
-        got = fetch(
-            url,
-            ctx.fetch,
-            etag=etag,
-            last_modified=last_modified,
-            now=ctx.now,
-            session=self._session,
-        )
+        stored = Validators(etag, last_modified)
+        got = fetch_since(url, ctx.fetch, stored, now=ctx.now, session=self._session)
         if got.status == 304:
-            return Read(None, got.etag or etag, got.last_modified or last_modified)
+            return Read(None, got.etag, got.last_modified)
         item = extract(self._source.id, got.body, got.final_url, self._rules)
         return Read(item, got.etag, got.last_modified)
 
@@ -86,16 +80,10 @@ def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Coll
         url = listing if isinstance(listing, str) else state.url
         if not reader.allowed(url):
             raise SourceError(f"robots.txt disallows the listing page {url}")
-        got = fetch(
-            url,
-            ctx.fetch,
-            etag=state.etag,
-            last_modified=state.last_modified,
-            now=ctx.now,
-            session=session,
-        )
+        stored = Validators(state.etag, state.last_modified)
+        got = fetch_since(url, ctx.fetch, stored, now=ctx.now, session=session)
         if got.status == 304:
-            return Collected(not_modified=True, etag=state.etag, last_modified=state.last_modified)
+            return unchanged(got)
         links = listed_links(got.body, got.final_url, link_selector)
         pages = read_pages(reader, links, state, ctx)
         return Collected(

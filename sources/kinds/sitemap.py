@@ -16,12 +16,13 @@ import requests
 from lxml import etree
 
 from sources.errors import FetchError, NotAFeedError, SourceError
-from sources.kinds.base import CollectContext, Collected
+from sources.kinds.base import CollectContext, Collected, unchanged
 from sources.kinds.page import PageReader
 from sources.model.raw import RawImage, RawItem
 from sources.model.spec import SourceSpec
 from sources.model.state import SourceState
 from sources.net.fetch import fetch
+from sources.net.validators import Validators, fetch_since
 
 MAX_CHILD_SITEMAPS = 50
 # No entities, no DTD, no network, no multi-gigabyte trees: a sitemap is plain data.
@@ -52,16 +53,10 @@ def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Coll
     """Fetch the sitemap (and its children) and the pages that are new or changed."""
     with requests.Session() as session:
         reader = PageReader(source, ctx, session)
-        got = fetch(
-            state.url,
-            ctx.fetch,
-            etag=state.etag,
-            last_modified=state.last_modified,
-            now=ctx.now,
-            session=session,
-        )
+        stored = Validators(state.etag, state.last_modified)
+        got = fetch_since(state.url, ctx.fetch, stored, now=ctx.now, session=session)
         if got.status == 304:
-            return Collected(not_modified=True, etag=state.etag, last_modified=state.last_modified)
+            return unchanged(got, permanent_redirect=got.permanent_redirect)
         entries = _listed(got.body, got.final_url, reader, ctx, session)
         items, memo, notes, tried = _read_changed(entries, reader, state, ctx)
     if tried and len(notes) == tried:

@@ -10,6 +10,7 @@ from sources.errors import HttpStatusError, SourceError
 from sources.kinds.base import Collected
 from sources.model.spec import FetchSettings
 from sources.model.state import SourceState
+from sources.net.validators import Validators, kept
 
 _JITTER = 0.2  # ±20 %, so sources that failed together do not retry together
 _MAX_DOUBLINGS = 30  # 2**30 intervals is past any cap; stops the number growing unbounded
@@ -24,12 +25,15 @@ def after_success(
     settings: FetchSettings,
 ) -> SourceState:
     """Healthy again: reset failures, store validators, count and confirm permanent redirects."""
+    validators = kept(
+        Validators(state.etag, state.last_modified),
+        Validators(collected.etag, collected.last_modified),
+        not_modified=collected.not_modified,
+    )
     healthy = replace(
         state,
-        etag=_keep_or_new(state.etag, collected.etag, collected.not_modified),
-        last_modified=_keep_or_new(
-            state.last_modified, collected.last_modified, collected.not_modified
-        ),
+        etag=validators.etag,
+        last_modified=validators.last_modified,
         last_attempt=now,
         last_success=now,
         last_error=None,
@@ -64,13 +68,6 @@ def after_failure(
         retired=state.retired or gone_count >= settings.gone_polls,
         next_due=now + timedelta(seconds=delay),
     )
-
-
-def _keep_or_new(old: str | None, new: str | None, not_modified: bool) -> str | None:
-    """A 304 may omit validators (keep ours); a 200 replaces them, even with none."""
-    if not_modified:
-        return new or old
-    return new
 
 
 def _follow_redirect(
