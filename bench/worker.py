@@ -29,7 +29,7 @@ from feeds.build import history, publish
 from feeds.site import Site, meta_for
 from sources.model.article import Article
 
-PAGE_SAMPLE = 10  # one archive page in ten is rendered by feedgen for the limit
+PAGE_SAMPLE = 10  # one history page in ten is rendered by feedgen for the limit
 READY, GO = "ready", "go"  # the children's start line: every one is imported and connected
 Json = dict[str, Any]
 
@@ -240,7 +240,7 @@ class _ServerCpu:
 def _feedgen_alone(store: Store, site: Site, index: int, processes: int) -> Json:
     """feedgen RSS (CPU time, untimed queries) on this child's share of the feeds.
 
-    Every current document's articles are rendered. Every archive page holds
+    Every current document's articles are rendered. Every history page holds
     `archive_page_items` articles and there are tens of thousands at scale, so one page in
     PAGE_SAMPLE is rendered and the parent extrapolates the pages' total.
     """
@@ -254,8 +254,8 @@ def _feedgen_alone(store: Store, site: Site, index: int, processes: int) -> Json
             current_cpu += _cpu_of(membership.newest(conn, name, doc.item_count))
             current += 1
             last = queue.last_position(conn, name)
-            count = history.archived_pages(last, site.items, site.archive_page_items)
-            if not history.is_archived(meta_for(site, name).key):
+            count = history.history_pages(last, site.items, site.archive_page_items)
+            if not history.has_history(meta_for(site, name).key):
                 continue
             pages += count
             for n in range(PAGE_SAMPLE, count + 1, PAGE_SAMPLE):

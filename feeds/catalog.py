@@ -11,11 +11,20 @@ from sources.model.article import Article
 
 Format = Literal["rss", "atom", "json"]
 FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
-MEDIA_TYPES: dict[str, str] = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
+# The registered media type of each format (RFC 4287 §7 for Atom; jsonfeed.org for JSON Feed)
+FEED_TYPES: dict[str, str] = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
 }
+# As served: every document is UTF-8
+MEDIA_TYPES: dict[str, str] = {fmt: f"{kind}; charset=utf-8" for fmt, kind in FEED_TYPES.items()}
+HISTORY_SEGMENT = "/archive/"  # RFC 5005 history pages are served under …/archive/{n}.{fmt}
+
+
+def is_history_path(path: str) -> bool:
+    """True for the path of an RFC 5005 history page (as opposed to a current document)."""
+    return HISTORY_SEGMENT in path
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -56,9 +65,13 @@ class FeedKey:
         """The URL path this feed is served at in one format."""
         return f"{self.stem}.{fmt}"
 
-    def archive_path(self, page: int, fmt: Format) -> str:
-        """The URL path of an RFC 5005 archive page (page 1 is the oldest)."""
-        return f"{self.stem}/archive/{page}.{fmt}"
+    def history_stem(self, page: int) -> str:
+        """The URL path of an RFC 5005 history page without its extension (1 is the oldest)."""
+        return f"{self.stem}{HISTORY_SEGMENT}{page}"
+
+    def history_path(self, page: int, fmt: Format) -> str:
+        """The URL path of an RFC 5005 history page in one format."""
+        return f"{self.history_stem(page)}.{fmt}"
 
 
 LATEST = FeedKey()

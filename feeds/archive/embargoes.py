@@ -49,7 +49,7 @@ def publish_embargoed(conn: Connection, article: Article, *, now: datetime) -> N
         ).scalars()
     )
     # It arrives now: a fresh position puts it in the current documents, not on an
-    # archive page that closed while it waited (feeds/build/history.py)
+    # history page that closed while it waited (feeds/build/history.py)
     history_changes.note_members(conn, memberships.c.article_id == article.id)
     for feed, position in next_positions(conn, feeds).items():
         conn.execute(

@@ -1,6 +1,6 @@
 """Archive positions whose listing changed since a feed's last build, and that build's summary.
 
-Every write that can change which members a closed archive page lists (a withdrawal or a
+Every write that can change which members a closed history page lists (a withdrawal or a
 restoration, a member moved to other feeds, an embargoed member re-positioned, a prune)
 notes the positions here in its own transaction. A rebuild then re-renders only the pages
 holding those positions plus the pages published since its last build, instead of listing

@@ -52,7 +52,7 @@ def set_memberships(
             memberships.c.article_id == article.id
         )
     ).all()
-    # listed on archive pages while left_at is NULL; after this update, exactly when live
+    # listed on history pages while left_at is NULL; after this update, exactly when live
     relisted = {r.feed for r in rows if (r.left_at is None) != live}
     current = {r.feed for r in rows}
     gone = current - feeds

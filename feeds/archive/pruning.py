@@ -1,7 +1,7 @@
 """Retention: age articles out of current feeds, prune old ones, keep a marker of each.
 
 An aged-out membership has `live` false and no `left_at` (a withdrawal or an embargo sets
-`left_at`), so archive pages can still list it while current feeds do not. A pruned
+`left_at`), so history pages can still list it while current feeds do not. A pruned
 article loses its row and memberships but keeps its identity keys and a `pruned` marker
 forever, so the same story polled again is recognized as old, not published as new.
 """
@@ -96,8 +96,8 @@ def prune(conn: Connection, ids: Sequence[str], now: datetime) -> Pruned:
     insert_ignore(conn, pruned, markers)
     member = memberships.c.article_id.in_(ids)
     feeds = frozenset(conn.execute(sa.select(memberships.c.feed).where(member)).scalars())
-    history_changes.note_members(conn, member)  # the archive pages that listed them
+    history_changes.note_members(conn, member)  # the history pages that listed them
     conn.execute(memberships.delete().where(member))
     conn.execute(articles.delete().where(articles.c.id.in_(ids)))
-    mark_dirty(conn, feeds)  # archive pages that listed them change
+    mark_dirty(conn, feeds)  # history pages that listed them change
     return Pruned(len(rows), feeds)

@@ -76,7 +76,7 @@ memberships = sa.Table(
     sa.Column("left_at", UTCDateTime, nullable=True),  # when it was withdrawn (tombstones)
     sa.Index("ix_memberships_feed_live_published", "feed", "live", "published", "article_id"),
     sa.Index("ix_memberships_feed_position", "feed", "position"),
-    # archive pages count listed (left_at IS NULL) members by position from the index alone
+    # history pages count listed (left_at IS NULL) members by position from the index alone
     sa.Index("ix_memberships_feed_left_position", "feed", "left_at", "position"),
     sa.Index("ix_memberships_article", "article_id"),
 )
@@ -92,7 +92,7 @@ feeds = sa.Table(
     sa.Column("built_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
-    # archive pages published at the last build, and the settings they were built with
+    # history pages published at the last build, and the settings they were built with
     # (page size, formats, excluded sources): with page_changes, a rebuild of an archived
     # feed touches only new and changed pages instead of checking every page (0004)
     sa.Column("archive_pages", sa.BigInteger, nullable=True),
@@ -107,7 +107,7 @@ feeds = sa.Table(
 )
 
 # Positions whose listing changed (a member withdrawn, restored, moved away, re-positioned
-# or pruned) since the feed's last build: the archive pages a rebuild must re-render (0004).
+# or pruned) since the feed's last build: the history pages a rebuild must re-render (0004).
 page_changes = sa.Table(
     "page_changes",
     metadata,

@@ -1,6 +1,6 @@
-"""What a feed's documents are now: its current documents and stale archive pages, rendered.
+"""What a feed's documents are now: its current documents and stale history pages, rendered.
 
-Nothing here writes: feeds/build/publish.py stores what changed. Archive pages and their links:
+Nothing here writes: feeds/build/publish.py stores what changed. History pages and their links:
 feeds/build/history.py.
 """
 
@@ -37,11 +37,11 @@ def prepare(
     items: int,
     now: datetime,
     *,
-    archive_page: bool = False,
+    history_page: bool = False,
 ) -> docs.Document:
     """Build a storable document: precompressed variants and a strong ETag, made once.
 
-    Archive pages are fetched rarely (a reader catching up, a crawler) and there are
+    History pages are fetched rarely (a reader catching up, a crawler) and there are
     thousands of them: they get gzip alone, at level 1, and brotli, the costlier half of
     the compression, is spent on the current documents pollers fetch every few minutes.
     """
@@ -53,10 +53,10 @@ def prepare(
         body=body,
         # mtime=0: otherwise the gzip header carries the clock and every process differs;
         # level 5 is about twice as fast as 6 on feed XML for some 7 % more bytes; level 1
-        # on 139 KB archive pages took 0.99 ms instead of 2.13 ms for 24 % more bytes
-        gzip=gzip.compress(body, compresslevel=1 if archive_page else 5, mtime=0),
+        # on 139 KB history pages took 0.99 ms instead of 2.13 ms for 24 % more bytes
+        gzip=gzip.compress(body, compresslevel=1 if history_page else 5, mtime=0),
         # quality 5: brotli's default 11 runs near 1 MB/s (DESIGN.md pitfalls)
-        br=None if archive_page else brotli.compress(body, quality=5),
+        br=None if history_page else brotli.compress(body, quality=5),
         etag=f'"{digest}"',
         changed_at=now,
         item_count=items,
@@ -80,9 +80,9 @@ class Rendered:
 
     feed: str
     current: list[docs.Document]
-    stale: list[int]  # archive pages to render, a few at a time (render_pages)
+    stale: list[int]  # history pages to render, a few at a time (render_pages)
     available: int  # articles the current documents were offered
-    explained: int  # left the current documents for rights or onto new archive pages
+    explained: int  # left the current documents for rights or onto new history pages
     seen: history_changes.Pending = history_changes.NONE_SEEN
     built: tuple[int, str] | None = None  # (pages, settings shape) once stored
 
@@ -94,7 +94,7 @@ def render_docs(
     now: datetime,
     deleted: Sequence[Tombstone] = (),
 ) -> list[docs.Document]:
-    """Every format of one document (the current feed or an archive page)."""
+    """Every format of one document (the current feed or a history page)."""
     out = []
     for fmt in site.formats:
         body, kept = render_within_budget(
@@ -107,27 +107,27 @@ def render_docs(
         )
         path = f"{meta.page_stem or meta.key.stem}.{fmt}"
         page = meta.is_archive_page
-        out.append(prepare(path, meta.key.name, fmt, body, kept, now, archive_page=page))
+        out.append(prepare(path, meta.key.name, fmt, body, kept, now, history_page=page))
     return out
 
 
 def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rendered:
-    """Render a feed's current documents and the archive pages that need it (nothing stored)."""
+    """Render a feed's current documents and the history pages that need it (nothing stored)."""
     meta = meta_for(site, feed)
     seen = history_changes.pending(conn, feed)
     since = now - timedelta(days=site.tombstone_days)
     deleted = [
         Tombstone(guid=g, when=w, url=u) for g, w, u in membership.left_since(conn, feed, since)
     ]
-    if history.is_archived(meta.key):
-        return _render_archived(conn, site, meta, now, deleted, seen)
+    if history.has_history(meta.key):
+        return _render_with_history(conn, site, meta, now, deleted, seen)
     found = membership.newest(conn, feed, site.items)
     articles = _allowed(found, site)
     current = render_docs(site, meta, articles, now, deleted)
     return Rendered(feed, current, [], len(articles), len(found) - len(articles), seen)
 
 
-def _render_archived(
+def _render_with_history(
     conn: Connection,
     site: Site,
     meta: FeedMeta,
@@ -135,14 +135,14 @@ def _render_archived(
     deleted: list[Tombstone],
     seen: history_changes.Pending,
 ) -> Rendered:
-    """Current documents plus stale archive pages of a feed with RFC 5005 archives."""
+    """Current documents plus stale history pages of a feed with RFC 5005 history pages."""
     feed, size = meta.key.name, site.archive_page_items
-    pages = history.archived_pages(queue.last_position(conn, feed), site.items, size)
+    pages = history.history_pages(queue.last_position(conn, feed), site.items, size)
     first_current = pages * size + 1
     found = membership.members_between(conn, feed, first_current, None)
     articles = _allowed(found, site)
     current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
-    shape = _archive_shape(site)
+    shape = _history_shape(site)
     stale, moved = _stale_pages(conn, site, meta, pages, SinceLast(shape, seen, now))
     explained = len(found) - len(articles) + moved
     return Rendered(feed, current, stale, len(articles), explained, seen, (pages, shape))
@@ -151,7 +151,7 @@ def _render_archived(
 def render_pages(
     conn: Connection, site: Site, feed: str, numbers: Iterable[int], pages: int, now: datetime
 ) -> list[docs.Document]:
-    """Every format of some archive pages of a feed that has `pages` of them."""
+    """Every format of some history pages of a feed that has `pages` of them."""
     meta, size, excluded = meta_for(site, feed), site.archive_page_items, site.excluded_sources
     out: list[docs.Document] = []
     for n in numbers:
@@ -163,7 +163,7 @@ def render_pages(
     return out
 
 
-def _archive_shape(site: Site) -> str:
+def _history_shape(site: Site) -> str:
     """The settings that decide which pages exist and what they list, as one string."""
     excluded = ",".join(sorted(site.excluded_sources))
     return f"{site.archive_page_items}|{','.join(site.formats)}|{excluded}"
@@ -173,7 +173,7 @@ def _archive_shape(site: Site) -> str:
 class SinceLast:
     """What a rebuild knows about the feed's last build: its settings, changes noted since."""
 
-    shape: str  # the settings the pages are built with (_archive_shape)
+    shape: str  # the settings the pages are built with (_history_shape)
     seen: history_changes.Pending
     now: datetime
 
@@ -211,7 +211,7 @@ def _stale_pages(
         conn, feed, size, now - history.RECHECK_WINDOW
     )
     stale = history.pages_to_render(pages, listed, stored, len(site.formats), withdrawn)
-    return stale, history.newly_archived(pages, stored, listed)
+    return stale, history.moved_to_pages(pages, stored, listed)
 
 
 def _listed_counts(

@@ -3,7 +3,7 @@
 An upstream that suddenly sends nothing, or re-labels every story, or a bug in a query,
 must not empty a feed subscribers rely on. A current document may lose items when they are
 withdrawn, pruned by retention, cut by the byte budget, excluded by rights, or moved onto a
-newly published archive page; any other loss above `publish_guard_share` of the items the
+newly published history page; any other loss above `publish_guard_share` of the items the
 last good document held keeps that document (and the feed's other documents) as they are,
 and is reported in the log, the `events` table (shown on /status) and a metric.
 """

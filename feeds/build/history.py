@@ -1,4 +1,4 @@
-"""Which RFC 5005 archive pages a feed has, which to (re)render, and their links.
+"""Which RFC 5005 history pages a feed has, which to (re)render, and their links.
 
 Design (RFC 5005 §4, archived feeds). Members of a feed carry a feed-local arrival position
 that never changes. With P = `archive_page_items`, page n holds the live members at positions
@@ -30,17 +30,17 @@ from datetime import timedelta
 
 from feeds.catalog import FeedKey, FeedMeta
 
-ARCHIVED_KINDS = frozenset({"latest", "section", "country"})
+HISTORY_KINDS = frozenset({"latest", "section", "country"})
 RECHECK_WINDOW = timedelta(hours=1)
 
 
-def is_archived(key: FeedKey) -> bool:
-    """True for feeds with archive pages: latest, every section, every country."""
-    return key.kind in ARCHIVED_KINDS
+def has_history(key: FeedKey) -> bool:
+    """True for feeds with history pages: latest, every section, every country."""
+    return key.kind in HISTORY_KINDS
 
 
-def archived_pages(last_position: int, items: int, page_items: int) -> int:
-    """How many archive pages a feed publishes (K in the module docstring)."""
+def history_pages(last_position: int, items: int, page_items: int) -> int:
+    """How many history pages a feed publishes (K in the module docstring)."""
     return max(0, (last_position - items) // page_items)
 
 
@@ -49,27 +49,22 @@ def page_bounds(page: int, page_items: int) -> tuple[int, int]:
     return (page - 1) * page_items + 1, page * page_items
 
 
-def archive_stem(key: FeedKey, page: int) -> str:
-    """URL path stem of an archive page (no extension)."""
-    return f"{key.stem}/archive/{page}"
-
-
 def subscription_meta(meta: FeedMeta, pages: int) -> FeedMeta:
     """The current document's metadata: prev-archive to the newest page, if any."""
     return dataclasses.replace(
-        meta, prev_archive_stem=archive_stem(meta.key, pages) if pages else None
+        meta, prev_archive_stem=meta.key.history_stem(pages) if pages else None
     )
 
 
 def page_meta(meta: FeedMeta, page: int, pages: int) -> FeedMeta:
-    """An archive page's metadata: served at its own path, linked to current and neighbours."""
+    """A history page's metadata: served at its own path, linked to current and neighbours."""
     return dataclasses.replace(
         meta,
         is_archive_page=True,
-        page_stem=archive_stem(meta.key, page),
+        page_stem=meta.key.history_stem(page),
         current_stem=meta.key.stem,
-        prev_archive_stem=archive_stem(meta.key, page - 1) if page > 1 else None,
-        next_archive_stem=archive_stem(meta.key, page + 1) if page < pages else None,
+        prev_archive_stem=meta.key.history_stem(page - 1) if page > 1 else None,
+        next_archive_stem=meta.key.history_stem(page + 1) if page < pages else None,
     )
 
 
@@ -92,7 +87,7 @@ def pages_to_render(
     return sorted(todo)
 
 
-def newly_archived(
+def moved_to_pages(
     pages: int, stored: Mapping[int, tuple[int, int]], live: Mapping[int, int]
 ) -> int:
     """Live members that move from the current document onto pages published now."""

@@ -20,15 +20,16 @@ from feeds.build import guard
 from feeds.archive import documents as docs
 from feeds.archive import history_changes, pings, queue
 from feeds.archive.engine import Store
-from feeds.build.compose import render_feed, render_pages
+from feeds.catalog import is_history_path
+from feeds.build.compose import Rendered, render_feed, render_pages
 from feeds.site import Site
 from feeds.archive import history_changes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STORE_BATCH = 12  # documents per lookup-and-write: four archive pages in three formats
-PAGES_PER_WRITE = 4  # archive pages rendered per snapshot and stored per write transaction
+STORE_BATCH = 12  # documents per lookup-and-write: four history pages in three formats
+PAGES_PER_WRITE = 4  # history pages rendered per snapshot and stored per write transaction
 
 
 @dataclass(slots=True)
@@ -54,8 +55,8 @@ def store_changed(
         fresh = [d for d in batch if stored.get(d.path) != d.etag]
         docs.put_many(conn, fresh)
         changed += [d.path for d in fresh]
-    # archive pages are fetched by walking links, never subscribed to: no pings
-    topics = [site.base_url + p for p in changed if "/archive/" not in p]
+    # history pages are fetched by walking links, never subscribed to: no pings
+    topics = [site.base_url + p for p in changed if not is_history_path(p)]
     pings.enqueue(conn, site.hubs, topics, now)
     return changed
 
@@ -81,7 +82,7 @@ def rebuild_one(
     """Rebuild one leased feed: render from snapshots, store in short write transactions.
 
     No write lock is held while rendering, so several processes render at once on SQLite
-    too. Stale archive pages are rendered and stored a few at a time (a first build of
+    too. Stale history pages are rendered and stored a few at a time (a first build of
     "latest" has thousands, too many to hold); the current documents, the built mark and
     the lease's release are stored together last. A writer that changed the feed meanwhile
     bumped its dirty mark, so the feed stays dirty and the next pass renders it again; a
@@ -109,25 +110,38 @@ def rebuild_one(
             guard.refuse(conn, refusal, now)
             queue.finish(conn, feed, owner, seq)
         return []
-    on_pages: list[str] = []
-    published = rendered.built[0] if rendered.built else 0
-    # newest first: a page's next-archive link then always names a page already stored,
-    # so a reader walking the chain from what is served never meets a missing page (new
-    # pages become reachable only through the previous newest, rewritten after them)
-    for numbers in _batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
-        with store.snapshot() as conn:
-            pages = render_pages(conn, site, feed, numbers, published, now)
-        with store.begin(derived=True) as conn:
-            on_pages += store_changed(conn, site, pages, now)
-            if lease is not None:
-                clock, seconds = lease
-                queue.extend_leases(conn, owner, clock() + timedelta(seconds=seconds))
+    on_pages = _store_stale_pages(store, site, rendered, owner, now, lease)
     with store.begin(derived=True) as conn:
         changed = store_changed(conn, site, rendered.current, now)
         history_changes.record_built(conn, feed, rendered.built, rendered.seen)
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
     return changed + on_pages  # current documents first, as subscribers see them
+
+
+def _store_stale_pages(
+    store: Store,
+    site: Site,
+    rendered: Rendered,
+    owner: str,
+    now: datetime,
+    lease: tuple[Callable[[], datetime], float] | None,
+) -> list[str]:
+    """Render and store a feed's stale history pages a few at a time; the paths that changed."""
+    changed: list[str] = []
+    published = rendered.built[0] if rendered.built else 0
+    # newest first: a page's next-archive link then always names a page already stored,
+    # so a reader walking the chain from what is served never meets a missing page (new
+    # pages become reachable only through the previous newest, rewritten after them)
+    for numbers in _batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
+        with store.snapshot() as conn:
+            pages = render_pages(conn, site, rendered.feed, numbers, published, now)
+        with store.begin(derived=True) as conn:
+            changed += store_changed(conn, site, pages, now)
+            if lease is not None:
+                clock, seconds = lease
+                queue.extend_leases(conn, owner, clock() + timedelta(seconds=seconds))
+    return changed
 
 
 def rebuild_dirty(

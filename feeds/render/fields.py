@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from feeds.catalog import FeedMeta, Format
 from sources.model.article import Article, Image
+from sources.model.media import image_type_of
 from sources.model.utc import as_utc
 
 # An empty feed has no newest item to date it by; a fixed instant keeps its bytes stable
@@ -19,16 +20,8 @@ EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 # XML 1.0 §2.2 Char: everything outside these ranges is illegal even as a reference.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-# A fallback when an image has no declared type; RSS 2.0 requires enclosure@type.
-_IMAGE_TYPES = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "avif": "image/avif",
-    "svg": "image/svg+xml",
-}
+# A fallback when an image has no declared type and its URL tells none; RSS 2.0 requires
+# enclosure@type.
 DEFAULT_IMAGE_TYPE = "image/jpeg"
 
 
@@ -73,11 +66,7 @@ def feed_updated(articles: Iterable[Article]) -> datetime:
 def image_type(image: Image) -> str:
     """The image's MIME type, else a guess from the URL's extension, else image/jpeg."""
     declared = clean(image.type or "").strip()
-    if declared:
-        return declared
-    path = image.url.split("?", 1)[0].split("#", 1)[0]
-    ext = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-    return _IMAGE_TYPES.get(ext, DEFAULT_IMAGE_TYPE)
+    return declared or image_type_of(image.url) or DEFAULT_IMAGE_TYPE
 
 
 def categories(article: Article) -> list[str]:

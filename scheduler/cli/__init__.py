@@ -1,6 +1,10 @@
-"""The `newsfeeds` command line: the group and its commands, registered by importing them."""
+"""The `newsfeeds` command line: the group (cli/base.py) and its commands, one module a family.
 
-from scheduler.cli import tools
+Importing this package registers every command on `main`; the command modules import the
+group, never each other or this package, so nothing here imports in a circle.
+"""
+
+from scheduler.cli import archive_commands, service_commands, tools
 from scheduler.cli.base import main
 
-__all__ = ["main", "tools"]
+__all__ = ["archive_commands", "main", "service_commands", "tools"]

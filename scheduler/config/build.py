@@ -5,6 +5,7 @@ The tables are read in one fixed order, so `check-config` lists problems in that
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,16 @@ from feeds.intake import IntakeRules
 from feeds.site import Site
 from scheduler.config.entries import read_redirects, read_sections, read_sources
 from scheduler.config.reader import Reader
-from scheduler.config.settings import AccessSettings, Config, SchedulerSettings, Section
-from scheduler.jobs.retention import RetentionSettings
+from scheduler.config.settings import Config, SchedulerSettings, Section
+from scheduler.config.stage_settings import (
+    read_access,
+    read_fetch,
+    read_normalize,
+    read_retention,
+    read_server,
+)
 from sources.model.rights import is_published
-from sources.model.spec import FetchSettings, NormalizeSettings, SourceSpec
+from sources.model.spec import NormalizeSettings, SourceSpec
 
 
 def build(path: Path, r: Reader) -> Config:
@@ -31,53 +38,34 @@ def build(path: Path, r: Reader) -> Config:
         r.error("site.authority", authority, "must be a domain name or email address")
     sections = read_sections(r)
     min_interval = r.integer("scheduler.min_interval_seconds", 60, low=1)
-    fetch = _fetch(r)
-    normalize = _normalize(r, authority, sections)
+    fetch = read_fetch(r)
+    normalize = read_normalize(r, authority, sections)
     sources = read_sources(r, {s.slug for s in sections}, min_interval)
-    retention = _retention(r)
+    retention = read_retention(r)
     formats = _formats(r)
-    title, language, contact_url = (
-        r.string("site.title", "newsfeeds"),
-        r.optional_string("site.language", "en"),
-        r.optional_string("site.contact_url", None),
-    )
-    host, port, workers, store_url = _server(r)
+    head, contact_url = _head(r, base_url, authority)
+    host, port, workers, store_url = read_server(r)
     jitter = r.integer("scheduler.jitter_seconds", 10, low=0)
     feeds = _feeds(r)
     hubs = tuple(r.url_list("websub.hubs"))
-    access = _access(r)
+    access = read_access(r)
     log_format = r.choice("logging.format", "text", ("text", "json"))
     redirects = read_redirects(r)
     lease = r.integer("scheduler.lease_seconds", 300, low=1)
-    site = Site(
-        title=title,
-        base_url=base_url,
-        authority=authority,
-        language=language,
-        items=feeds.items,
-        max_bytes=feeds.max_bytes,
+    site = _site(
+        head,
+        feeds,
         formats=formats,
-        rss_pubdate="updated" if feeds.rss_pubdate == "updated" else "published",
         hubs=hubs,
-        tombstone_days=feeds.tombstone_days,
-        archive_page_items=feeds.archive_page_items,
-        cache_max_age=feeds.cache_max_age,
-        publish_guard_share=feeds.publish_guard_share,
         current_days=retention.current_days,
-        section_titles=MappingProxyType({s.slug: s.title for s in sections}),
-        section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
-        rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
+        sections=sections,
+        sources=sources,
     )
     return Config(
         path=path,
         site=site,
         intake=_intake(normalize, feeds.combos, sources),
-        serve=ServeSettings(
-            cache_max_age=feeds.cache_max_age,
-            stale_while_revalidate=feeds.stale_while_revalidate,
-            stale_if_error=feeds.stale_if_error,
-            redirects=redirects,
-        ),
+        serve=_serve(feeds, redirects),
         fetch=fetch,
         retention=retention,
         scheduler=SchedulerSettings(min_interval, jitter, lease),
@@ -93,62 +81,59 @@ def build(path: Path, r: Reader) -> Config:
     )
 
 
+def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
+    """The rest of `[site]`: title and language (on a Site), and the contact URL."""
+    title = r.string("site.title", "newsfeeds")
+    language = r.optional_string("site.language", "en")
+    contact_url = r.optional_string("site.contact_url", None)
+    return Site(title=title, base_url=base_url, authority=authority, language=language), contact_url
+
+
+def _serve(feeds: _Feeds, redirects: MappingProxyType[str, str]) -> ServeSettings:
+    """What serving takes: `[feeds]` cache lifetimes and the `[[redirects]]`."""
+    return ServeSettings(
+        cache_max_age=feeds.cache_max_age,
+        stale_while_revalidate=feeds.stale_while_revalidate,
+        stale_if_error=feeds.stale_if_error,
+        redirects=redirects,
+    )
+
+
+def _site(
+    head: Site,
+    feeds: _Feeds,
+    *,
+    formats: tuple[Format, ...],
+    hubs: tuple[str, ...],
+    current_days: int,
+    sections: tuple[Section, ...],
+    sources: tuple[SourceSpec, ...],
+) -> Site:
+    """What publishing takes: `[site]` (in `head`), `[feeds]`, hubs, sections and rights."""
+    return dataclasses.replace(
+        head,
+        items=feeds.items,
+        max_bytes=feeds.max_bytes,
+        formats=formats,
+        rss_pubdate="updated" if feeds.rss_pubdate == "updated" else "published",
+        hubs=hubs,
+        tombstone_days=feeds.tombstone_days,
+        archive_page_items=feeds.archive_page_items,
+        cache_max_age=feeds.cache_max_age,
+        publish_guard_share=feeds.publish_guard_share,
+        current_days=current_days,
+        section_titles=MappingProxyType({s.slug: s.title for s in sections}),
+        section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
+        rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
+    )
+
+
 def _intake(
     normalize: NormalizeSettings, combos: ComboRule, sources: tuple[SourceSpec, ...]
 ) -> IntakeRules:
     """What intake takes: normalization bounds, combos, the sources no feed may carry."""
     unpublished = frozenset(s.id for s in sources if not is_published(s.rights))
     return IntakeRules(normalize=normalize, combos=combos, unpublished_sources=unpublished)
-
-
-def _fetch(r: Reader) -> FetchSettings:
-    """`[fetch]`."""
-    return FetchSettings(
-        timeout_seconds=r.number("fetch.timeout_seconds", 10.0, low=0.1),
-        deadline_seconds=r.number("fetch.deadline_seconds", 30.0, low=0.1),
-        max_bytes=r.integer("fetch.max_bytes", 10_000_000, low=1024),
-        max_entries=r.integer("fetch.max_entries", 500, low=1),
-        host_gap_seconds=r.number("fetch.host_gap_seconds", 1.0, low=0.0),
-        backoff_max_seconds=r.integer("fetch.backoff_max_seconds", 6 * 3600, low=1),
-        user_agent=r.string("fetch.user_agent", _user_agent(r)),
-        permanent_redirect_polls=r.integer("fetch.permanent_redirect_polls", 3, low=1),
-        gone_polls=r.integer("fetch.gone_polls", 3, low=1),
-    )
-
-
-def _user_agent(r: Reader) -> str:
-    contact = r.peek("site.contact_url") or r.peek("site.base_url") or "http://127.0.0.1:8080"
-    return f"newsfeeds/0.1 (+{contact})"
-
-
-def _normalize(r: Reader, authority: str, sections: tuple[Section, ...]) -> NormalizeSettings:
-    """`[normalize]`, with the sections' aliases."""
-    return NormalizeSettings(
-        authority=authority,
-        future_margin_seconds=r.integer("normalize.future_margin_seconds", 300, low=0),
-        title_max=r.integer("normalize.title_max", 300, low=10),
-        summary_max=r.integer("normalize.summary_max", 2000, low=10),
-        max_content_bytes=r.integer("normalize.max_content_bytes", 500_000, low=1000),
-        max_html_depth=r.integer("normalize.max_html_depth", 200, low=4),
-        iframe_hosts=r.strings(
-            "normalize.iframe_hosts",
-            ("www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com"),
-        ),
-        section_aliases=MappingProxyType({s.slug: s.aliases for s in sections}),
-    )
-
-
-def _retention(r: Reader) -> RetentionSettings:
-    """`[retention]`: the archive keeps articles at least as long as current feeds do."""
-    current_days = r.integer("retention.current_days", 30, low=1)
-    archive_days = r.integer("retention.archive_days", 3650, low=1)
-    if archive_days < current_days:
-        r.error(
-            "retention.archive_days",
-            archive_days,
-            f"must be ≥ retention.current_days ({current_days})",
-        )
-    return RetentionSettings(current_days, archive_days)
 
 
 def _formats(r: Reader) -> tuple[Format, ...]:
@@ -158,16 +143,6 @@ def _formats(r: Reader) -> tuple[Format, ...]:
         if fmt not in FORMATS:
             r.error("feeds.formats", fmt, f"must be one of {', '.join(FORMATS)}")
     return tuple(f for f in formats if f in FORMATS)  # type: ignore[misc]
-
-
-def _server(r: Reader) -> tuple[str, int, int, str]:
-    """`[server]` host, port, workers and `[store]` url."""
-    return (
-        r.string("server.host", "127.0.0.1"),
-        r.integer("server.port", 8080, low=1, high=65535),
-        r.integer("server.workers", 1, low=1, high=64),
-        r.string("store.url", "sqlite:///var/newsfeeds.db"),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,13 +186,3 @@ def _combos(r: Reader) -> ComboRule:
     except ValueError as exc:
         r.error("feeds.combos", raw, str(exc))
         return ComboRule()
-
-
-def _access(r: Reader) -> AccessSettings:
-    """`[api]` and `[admin]`."""
-    return AccessSettings(
-        api_tokens_env=r.string("api.tokens_env", "NEWSFEEDS_API_TOKENS"),
-        api_max_body_bytes=r.integer("api.max_body_bytes", 1_000_000, low=1024),
-        admin_token_env=r.optional_string("admin.token_env", None),
-        admin_loopback_only=r.boolean("admin.loopback_only", False),
-    )
