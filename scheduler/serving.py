@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -52,18 +53,18 @@ def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
     )
 
 
+# Every server of ours: requests counted by the app itself, no Server header, bounded keep-alive
+_SERVER_OPTIONS: dict[str, Any] = {
+    "access_log": False,
+    "server_header": False,
+    "log_config": None,
+    "timeout_keep_alive": 30,
+}
+
+
 def uvicorn_config(cfg: Config, app: App) -> uvicorn.Config:
     """uvicorn settings: our own access counting, no server header, bounded keep-alive."""
-    return uvicorn.Config(
-        app,
-        host=cfg.host,
-        port=cfg.port,
-        access_log=False,
-        server_header=False,
-        log_config=None,
-        timeout_keep_alive=30,
-        lifespan="on",
-    )
+    return uvicorn.Config(app, host=cfg.host, port=cfg.port, lifespan="on", **_SERVER_OPTIONS)
 
 
 def serve_workers(cfg: Config) -> None:
@@ -79,10 +80,7 @@ def serve_workers(cfg: Config) -> None:
         workers=cfg.workers,
         host=cfg.host,
         port=cfg.port,
-        access_log=False,
-        server_header=False,
-        log_config=None,
-        timeout_keep_alive=30,
+        **_SERVER_OPTIONS,
     )
     Multiprocess(config, sockets=[config.bind_socket()]).run()
 

@@ -27,16 +27,28 @@ def read_redirects(r: Reader) -> MappingProxyType[str, str]:
     return MappingProxyType(out)
 
 
+# (pattern, what the message says it must be)
+_SLUG = (re.compile(r"[a-z0-9][a-z0-9-]*"), "lower-case letters, digits and '-'")
+_SOURCE_ID = (re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*"), "letters, digits, '_', '.' or '-'")
+
+
+def _check_name(
+    r: Reader, key: str, name: str, shape: tuple[re.Pattern[str], str], taken: list[str], what: str
+) -> None:
+    """A name of the right shape that no earlier entry took."""
+    if not shape[0].fullmatch(name):
+        r.error(key, name, f"must be {shape[1]}")
+    if name in taken:
+        r.error(key, name, f"duplicate {what}")
+
+
 def read_sections(r: Reader) -> tuple[Section, ...]:
     """`[[sections]]`, at least one."""
     out: list[Section] = []
     for i, item in enumerate(r.table_list("sections")):
         key = f"sections[{i}]"
         slug = r.string(f"{key}.slug", "", item=item)
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
-            r.error(f"{key}.slug", slug, "must be lower-case letters, digits and '-'")
-        if any(s.slug == slug for s in out):
-            r.error(f"{key}.slug", slug, "duplicate section slug")
+        _check_name(r, f"{key}.slug", slug, _SLUG, [s.slug for s in out], "section slug")
         out.append(
             Section(
                 slug=slug,
@@ -56,10 +68,7 @@ def read_sources(r: Reader, slugs: set[str], min_interval: int) -> tuple[SourceS
     for i, item in enumerate(r.table_list("sources")):
         key = f"sources[{i}]"
         sid = r.string(f"{key}.id", "", item=item)
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", sid):
-            r.error(f"{key}.id", sid, "must be letters, digits, '_', '.' or '-'")
-        if any(s.id == sid for s in out):
-            r.error(f"{key}.id", sid, "duplicate source id")
+        _check_name(r, f"{key}.id", sid, _SOURCE_ID, [s.id for s in out], "source id")
         if sid == PUSH_SOURCE:
             r.error(f"{key}.id", sid, "is reserved for the push API")
         out.append(_source(r, key, item, sid, slugs, min_interval))
