@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Section
-from sources.kinds import CONFIGURABLE
+from sources.kinds import CONFIGURABLE, KINDS
 from sources.kinds.push import PUSH_SOURCE
 from sources.model.spec import SourceSpec
 
@@ -83,7 +83,7 @@ def _source(
     if kind not in CONFIGURABLE:
         r.error(f"{key}.kind", kind, f"unknown source kind; one of {', '.join(CONFIGURABLE)}")
     url = r.string(f"{key}.url", "", item=item)
-    if kind != "page" and not url:
+    if not url and (kind not in KINDS or KINDS[kind].needs_url):
         r.error(f"{key}.url", url, "is required")
     elif url and "://" in url and urlsplit(url).scheme not in ("http", "https"):
         r.error(f"{key}.url", url, "must be an http(s) URL or a local path")

@@ -22,6 +22,7 @@ class Kind:
 
     collect: Collector | None  # None: never polled (the push API posts its articles)
     configurable: bool = True  # may a [[sources]] entry name it?
+    needs_url: bool = True  # a page source may list its article URLs instead
     seed: Callable[[SourceSpec], None] | None = None  # before the first poll
     after_commit: Callable[[SourceSpec, Collected], None] | None = None  # once a poll is stored
 
@@ -29,7 +30,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "feed": Kind(feed.collect),
     "files": Kind(files.collect, seed=files.seed, after_commit=files.after_commit),
-    "page": Kind(page.collect),
+    "page": Kind(page.collect, needs_url=False),
     "sitemap": Kind(sitemap.collect),
     # one implicit source, "push", for every token (sources/kinds/push.py)
     "push": Kind(None, configurable=False),
