@@ -132,7 +132,7 @@ class Batch:
         self.new, self.keys = [], []
 
     def _find(self, keys: Sequence[str]) -> archived.Stored | None:
-        """As `articles.find`: the article the first key with a stored owner names."""
+        """As `archived.find`: the article the first key with a stored owner names."""
         for key in keys:
             owner = self.known.owners.get(key)
             if owner is not None and owner in self.known.stored:
@@ -140,7 +140,7 @@ class Batch:
         return None
 
     def _gone(self, keys: Sequence[str]) -> str | None:
-        """As `retention.pruned_id`: the pruned article one of these keys names."""
+        """The pruned article (a marker only) one of these keys names."""
         for key in keys:
             owner = self.known.owners.get(key)
             if owner is not None and owner in self.known.pruned:
@@ -148,12 +148,12 @@ class Batch:
         return None
 
     def _is_pruned(self, article_id: str) -> bool:
-        """As `articles.is_pruned`; ids not looked up yet are looked up now."""
+        """Does retention's marker stand for this id? Ids not looked up yet are looked up now."""
         archived.check_ids(self.conn, self.known, [article_id])
         return article_id in self.known.pruned
 
     def _add_keys(self, article_id: str, keys: Sequence[str]) -> None:
-        """As `articles.add_keys`: a key already recorded keeps its first owner."""
+        """Record keys of an article, written with the next flush; a key keeps its first owner."""
         for key in keys:
             if key not in self.known.owners:
                 self.known.owners[key] = article_id
@@ -161,7 +161,7 @@ class Batch:
 
 
 def _as_stored(article: Article, first_seen: datetime) -> archived.Stored:
-    """What `articles.find` would read back for a row just written (times as UTC)."""
+    """What `archived.find` would read back for a row just written (times as UTC)."""
     return archived.Stored(
         id=article.id,
         guid=article.guid,

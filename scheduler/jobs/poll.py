@@ -1,4 +1,4 @@
-"""The service's jobs as plain functions: poll a source, rebuild feeds, release embargoes."""
+"""Polling one source: claim it, collect it through its kind, take its items in, record health."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from feeds import crashpoints, intake
-from feeds.archive import embargoes, queue, source_state
+from feeds.archive import source_state
 from feeds.archive.engine import Store
 from feeds.metrics import ARTICLES, POLLS
 from sources import kinds
@@ -146,26 +146,3 @@ def _succeeded(
     return PollOutcome(
         spec.id, outcome, result.new, result.edited, result.unchanged, frozenset(result.feeds)
     )
-
-
-def release_embargoes(store: Store, now: datetime) -> int:
-    """Make live every embargoed article whose time has come; queue its feeds."""
-    released = 0
-    with store.begin() as conn:
-        for article in embargoes.due_embargoes(conn, now):
-            live = dataclasses.replace(article, status=article.status.LIVE, embargo_until=None)
-            embargoes.publish_embargoed(conn, live, now=now)
-            released += 1
-    return released
-
-
-def next_embargo(store: Store) -> datetime | None:
-    """When the next embargo lifts."""
-    with store.read() as conn:
-        return embargoes.next_embargo(conn)
-
-
-def pending_rebuilds(store: Store) -> int:
-    """How many feeds wait for a rebuild."""
-    with store.read() as conn:
-        return queue.pending(conn)
