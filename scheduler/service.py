@@ -130,7 +130,7 @@ class Service:
         """One poll job per source, resuming at each source's stored next-due time."""
         now = utcnow()
         with self.store.read() as conn:
-            states = {s.source_id: s for s in source_state.load_all(conn)}
+            states = source_state.by_id(conn)
         for spec in self.cfg.sources:
             state = states.get(spec.id)
             first = state.next_due if state and state.next_due and state.next_due > now else now

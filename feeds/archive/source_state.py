@@ -34,6 +34,11 @@ def load_all(conn: Connection) -> list[SourceState]:
     return [load(conn, r.source_id, r.url) for r in sorted(rows)]
 
 
+def by_id(conn: Connection) -> dict[str, SourceState]:
+    """Every stored source state, keyed by source id."""
+    return {s.source_id: s for s in load_all(conn)}
+
+
 def save(conn: Connection, state: SourceState) -> None:
     """Store a source's state (keeping any lease columns as they are)."""
     row: dict[str, object] = {f: getattr(state, f) for f in _FIELDS}

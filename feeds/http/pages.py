@@ -31,7 +31,7 @@ def _iso(when: datetime | None) -> str | None:
 def status_rows(store: Store, configured: list[tuple[str, str, str]]) -> list[dict[str, object]]:
     """Health of every configured source, as plain JSON-able rows."""
     with store.read() as conn:
-        states = {s.source_id: s for s in source_state.load_all(conn)}
+        states = source_state.by_id(conn)
     rows: list[dict[str, object]] = []
     for sid, kind, url in configured:
         s = states.get(sid)

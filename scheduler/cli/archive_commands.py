@@ -21,7 +21,7 @@ def sources(ctx: click.Context) -> None:
     cfg = _config(ctx)
     store = open_store(cfg.store_url)
     with store.read() as conn:
-        states = {s.source_id: s for s in source_state.load_all(conn)}
+        states = source_state.by_id(conn)
     table = Table("source", "kind", "health", "last success", "failures", "next due", "last error")
     for spec in cfg.sources:
         s = states.get(spec.id)
