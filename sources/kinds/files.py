@@ -37,11 +37,11 @@ field of the wrong type, absurd nesting) fails as a whole: a person should look 
 Hand-off: `collect` never moves files, because moving a file before the archive has
 committed its items would lose them on a crash. It returns the items, `memo`
 {file name: sha256} of the files it consumed and one `notes` entry
-"failed:<file name>:<reason>" per bad file. After committing, the caller calls
-`settle(source, collected.memo, failures(collected))`, which moves consumed files to
-`done/` and bad ones to `failed/` (with `failed/<name>.error.txt` saying why). Items do
-not carry their file name: one poll is committed as a whole, so all its files settle
-together. A crash between commit and settle re-reads the files; upserts by id make
+"failed:<file name>:<reason>" per bad file. After committing, the scheduler calls the
+kind's `after_commit` hook, that is `settle(source, collected.memo, failures(collected))`,
+which moves consumed files to `done/` and bad ones to `failed/` (with
+`failed/<name>.error.txt` saying why). Items do not carry their file name: one poll is
+committed as a whole, so all its files settle together. A crash between commit and settle re-reads the files; upserts by id make
 that harmless.
 """
 
