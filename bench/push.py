@@ -49,9 +49,7 @@ def config_for(work: Path, store_url: str, shape: data.Shape, port: int) -> Path
         f'\n[[sections]]\nslug = "{s}"\ntitle = "Section {s.upper()}"\n'
         for s in shape.section_slugs()[1:]
     )
-    path.write_text(
-        text.replace("[[sources]]", extra.lstrip("\n") + "\n[[sources]]", 1), encoding="utf-8"
-    )
+    path.write_text(text + extra, encoding="utf-8")
     return path
 
 

@@ -83,13 +83,6 @@ formats = ["rss"]
 [[sections]]
 slug = "s00"
 title = "Section S00"
-
-[[sources]]
-id = "bench-s00"
-kind = "feed"
-url = "{work}/none.rss"
-interval_seconds = 300
-section = "s00"
 """,
         encoding="utf-8",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sources.model.article import Article
@@ -162,6 +163,8 @@ class FeedMeta:
     next_archive_stem: str | None = None
     is_archive_page: bool = False
     page_stem: str | None = None  # when set, the document is served at page_stem.{fmt}
+    # an empty feed's updated/lastBuildDate: its document's stored change time (build/drafts.py)
+    empty_updated: datetime | None = None
 
     def self_url(self, fmt: Format) -> str:
         """The absolute URL this document is served at; never taken from a request."""

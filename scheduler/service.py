@@ -96,6 +96,12 @@ class Service:
             )
         return report
 
+    def start_feeds(self) -> None:
+        """Queue a first, empty build of every configured feed the archive has never had."""
+        started = publish.start_feeds(self.store, self.cfg.configured_feeds())
+        if started:
+            log.info("feeds created empty, ahead of their first article: %s", ", ".join(started))
+
     def prune(self) -> retention.RetentionReport:
         """Apply retention (at most once an hour across every process sharing the archive)."""
         report = retention.run(self.store, self.retention, utcnow())
@@ -169,6 +175,7 @@ class Service:
         """Start everything and block until SIGINT/SIGTERM; then stop cleanly."""
         seed_sources(self.cfg)
         recovery.free_dead_leases(self.store, self.owner)
+        self.start_feeds()
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import threading
@@ -21,17 +22,22 @@ from scheduler.clock import utcnow
 from scheduler.config import Config
 from sources.kinds import push
 
+log = logging.getLogger(__name__)
+
 
 def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
     """The ASGI application; `on_push` is asked for a rebuild after a push changed feeds."""
     env, access = os.environ, cfg.access
+    tokens = parse_tokens(env.get(access.api_tokens_env, ""))
+    if not tokens:
+        log.info("push API not enabled: no tokens in $%s", access.api_tokens_env)
     intake = PushIntake(
         store, push.implicit_source(cfg.sections[0].slug), cfg.intake, read=push.raw_items
     )
     api = PushApi(
         intake,
         PushSettings(
-            tokens=parse_tokens(env.get(access.api_tokens_env, "")),
+            tokens=tokens,
             max_body_bytes=access.api_max_body_bytes,
         ),
         on_change=lambda _feeds: on_push(),

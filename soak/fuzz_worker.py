@@ -127,7 +127,8 @@ def atheris_run(seconds: float, out: Path) -> None:
 
     with atheris.instrument_imports():
         import feedparser  # noqa: F401
-        import sources.feed  # noqa: F401
+
+        import sources.kinds.feed  # noqa: F401
 
     def one(data: bytes) -> None:
         parse_target(data)

@@ -19,6 +19,14 @@ class NormalizeError(SourceError):
     """An item could not be turned into an Article (no title and no link, …)."""
 
 
+class OptionError(SourceError):
+    """A source's kind-specific option is wrong; names the source by id and the option."""
+
+    def __init__(self, source_id: str, key: str, why: str) -> None:
+        super().__init__(f"sources.{source_id}.{key}: {why}")
+        self.key, self.why = key, why
+
+
 class HttpStatusError(FetchError):
     """The upstream answered with an error status."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -106,6 +107,27 @@ def wait_until(
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+
+
+def wait_for_articles(
+    url: str, proc: subprocess.Popen[str] | None = None, timeout: float = 60
+) -> requests.Response:
+    """Poll a feed URL until it lists an article: configured feeds exist (empty) from the
+    start, so a 200 alone no longer says the first ingest reached them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = wait_until(url, proc, timeout=max(1.0, deadline - time.monotonic()))
+        if _lists_articles(resp):
+            return resp
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} listed no article within {timeout} s")
+        time.sleep(0.2)
+
+
+def _lists_articles(resp: requests.Response) -> bool:
+    if "json" in resp.headers.get("content-type", ""):
+        return bool(json.loads(resp.content).get("items"))
+    return b"<item>" in resp.content or b"<entry>" in resp.content
 
 
 def copy_samples(tmp_path: Path) -> Path:

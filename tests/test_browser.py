@@ -17,7 +17,7 @@ import pytest
 import requests
 from lxml import etree, html
 
-from tests.service_support import free_port, running, sample_config, wait_until
+from tests.service_support import free_port, running, sample_config, wait_for_articles
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -47,7 +47,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     base = f"http://127.0.0.1:{port}"
     with running(sample_config(tmp, port), port) as proc:
         for section in SECTIONS:
-            wait_until(f"{base}/feeds/section/{section}.atom", proc, timeout=60)
+            wait_for_articles(f"{base}/feeds/section/{section}.atom", proc, timeout=60)
         settle(base + "/feeds.opml")
         yield base, tmp
 

@@ -27,19 +27,19 @@ CASES = [
         "unknown source kind",
         'kind = "files"',
         'kind = "ftp"',
-        "sources[2].kind: unknown source kind",
+        "sources.cms-drop.kind: unknown source kind",
     ),
     (
         "unknown timezone",
         'timezone = "Asia/Kolkata"',
         'timezone = "Asia/Kolkatta"',
-        "sources[2].timezone: is not a known IANA timezone, got 'Asia/Kolkatta'",
+        "sources.cms-drop.timezone: is not a known IANA timezone, got 'Asia/Kolkatta'",
     ),
     (
         "undefined section",
         'section = "india"',
         'section = "national"',
-        "sources[2].section: is not a configured [[sections]] slug, got 'national'",
+        "sources.cms-drop.section: is not a configured [[sections]] slug, got 'national'",
     ),
     (
         "duplicate source id",
@@ -51,7 +51,7 @@ CASES = [
         "interval below the floor",
         "interval_seconds = 60\nsection",
         "interval_seconds = 5\nsection",
-        "sources[2].interval_seconds: must be ≥ scheduler.min_interval_seconds (60), got 5",
+        "sources.cms-drop.interval_seconds: must be ≥ scheduler.min_interval_seconds (60), got 5",
     ),
     (
         "bad base URL",
@@ -65,13 +65,13 @@ CASES = [
         "bad country code",
         'countries = ["IN"]',
         'countries = ["XX"]',
-        "sources[2].countries: must be ISO 3166-1",
+        "sources.cms-drop.countries: must be ISO 3166-1",
     ),
     (
         "bad id_pattern",
         'timezone = "UTC"\nrights',
         'timezone = "UTC"\nid_pattern = "(["\nrights',
-        "sources[0].id_pattern: is not a valid regex",
+        "sources.world-wire.id_pattern: is not a valid regex",
     ),
 ]
 
@@ -92,7 +92,7 @@ def test_all_errors_are_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load(path)
     joined = "\n".join(info.value.problems)
-    assert "feeds.itemz" in joined and "sources[2].kind" in joined and "server.port" in joined
+    assert "feeds.itemz" in joined and "sources.cms-drop.kind" in joined and "server.port" in joined
 
 
 def test_not_toml_and_missing_file(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
 
 def test_bundled_config_is_valid() -> None:
     cfg = load(ROOT / "config.toml")
-    assert cfg.store_url == "sqlite:///var/newsfeeds.db"
+    assert cfg.store_url == f"sqlite:///{ROOT / 'var' / 'newsfeeds.db'}"  # beside the config
     assert (cfg.host, cfg.port) == ("127.0.0.1", 8080)
     assert len(cfg.sections) == 5 and {s.kind for s in cfg.sources} >= {"feed", "files"}
 
@@ -115,5 +115,5 @@ def test_bundled_config_is_valid() -> None:
 def test_startup_fails_with_one_clear_message(tmp_path: Path, command: str) -> None:
     result = cli(_broken(tmp_path, 'kind = "files"', 'kind = "ftp"'), command, timeout=60)
     assert result.returncode == 3
-    assert "sources[2].kind: unknown source kind" in result.stderr
+    assert "sources.cms-drop.kind: unknown source kind" in result.stderr
     assert "Traceback" not in result.stderr

@@ -137,6 +137,8 @@ def settled_ids(wd: Workdir) -> set[str]:
 def check_documents(archive: Path) -> int:
     """Every stored document is complete and well-formed; return how many there are."""
     with sqlite3.connect(archive) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
+            return 0  # killed before the schema existed (as `articles` allows for)
         rows = db.execute("SELECT path, body, gzip, br, item_count FROM documents").fetchall()
     for path, body, gz, br, items in rows:
         assert gzip.decompress(gz) == body, path

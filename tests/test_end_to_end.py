@@ -12,7 +12,13 @@ import pytest
 import requests
 from lxml import etree
 
-from tests.service_support import cli, free_port, running, sample_config, wait_until
+from tests.service_support import (
+    cli,
+    free_port,
+    running,
+    sample_config,
+    wait_for_articles,
+)
 
 SECTIONS = ("world", "india", "business", "technology", "opinion")
 
@@ -27,7 +33,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     with running(config, port) as proc:
         # the first feeds appear within a second; the Done-when allows 60 s for all of them
         for section in SECTIONS:
-            wait_until(f"{base}/feeds/section/{section}.json", proc, timeout=60)
+            wait_for_articles(f"{base}/feeds/section/{section}.json", proc, timeout=60)
         yield base, tmp
 
 
@@ -120,7 +126,7 @@ def test_several_server_workers_serve_and_stop_cleanly(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     with running(config, port) as proc:
-        first = wait_until(f"{base}/feeds/section/world.atom", proc)
+        first = wait_for_articles(f"{base}/feeds/section/world.atom", proc)
         # any worker answers, with the same bytes and a 304 for the ETag of the other
         for _ in range(6):
             again = requests.get(base + "/feeds/section/world.atom", timeout=5)

@@ -83,15 +83,16 @@ def test_corpus_cases_keep_the_safe_part(name: str, expected: str) -> None:
             '<a href="mailto:desk@example.com">m</a>',
             '<a href="mailto:desk@example.com" rel="noopener">m</a>',
         ),
-        ('<img src="data:image/png;base64,AAAA">', "<img>"),
+        ('<img src="data:image/png;base64,AAAA">', ""),  # a placeholder is never published
         (
             '<img src="pic.jpg" alt="A">',
             '<img src="https://n.example/world/pic.jpg" alt="A">',
         ),
         ('<img src="//cdn.example.com/a.jpg">', '<img src="https://cdn.example.com/a.jpg">'),
-        (
+        (  # the largest web candidate becomes src, for readers that ignore srcset
             '<img srcset="/a.jpg 1x, javascript:x 2x, b.jpg 3x">',
-            '<img srcset="https://n.example/a.jpg 1x, https://n.example/world/b.jpg 3x">',
+            '<img src="https://n.example/world/b.jpg" '
+            'srcset="https://n.example/a.jpg 1x, https://n.example/world/b.jpg 3x">',
         ),
         # Lazy-loading images: the real URL lives in data-src.
         (

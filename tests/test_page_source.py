@@ -177,8 +177,8 @@ def test_missing_robots_txt_allows_all(httpserver: HTTPServer) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"selectors": {"title": "h1[["}}, r"sources\[pages\]\.selectors\.title: not a CSS"),
-        ({"patterns": {"updated": "Updated:("}}, r"sources\[pages\]\.patterns\.updated"),
+        ({"selectors": {"title": "h1[["}}, r"sources\.pages\.selectors\.title: not a CSS"),
+        ({"patterns": {"updated": "Updated:("}}, r"sources\.pages\.patterns\.updated"),
         ({"selectors": {"headline": "h1"}}, r"selectors\.headline: unknown field"),
         ({"date_format": 5}, r"date_format: must be a strptime format"),
     ],

@@ -69,20 +69,25 @@ def test_images_false_removes_lead_image_and_inline_images() -> None:
     assert "<img" not in out.content and "Body text." in out.content and "More." in out.content
 
 
-@pytest.mark.parametrize("rights", ["full", "summary", "link"])
-def test_rights_reach_the_served_documents(store: Store, rights: Rights, tmp_path: object) -> None:
+def _publish(store: Store, item: RawItem, rights: Site) -> None:
+    """Take one item from the "wire" source and rebuild its feeds under these rights."""
     spec = SourceSpec(id="wire", kind="feed", url="https://wire.example.com/rss",
                       interval_seconds=300, section="world")  # fmt: skip
     rules = intake.IntakeRules(
         normalize=NormalizeSettings(authority="news.example.com"), combos=ComboRule("none")
     )
+    intake.take(store, spec, [item], rules, now=NOW)
+    publish.rebuild_dirty(store, rights, owner="t", now=lambda: NOW)
+
+
+@pytest.mark.parametrize("rights", ["full", "summary", "link"])
+def test_rights_reach_the_served_documents(store: Store, rights: Rights, tmp_path: object) -> None:
     item = RawItem(
         source_id="wire", upstream_id="s1", url="https://wire.example.com/s1", title="Story",
         summary="Short summary.", content="<p>Long body.</p>", published=NOW.isoformat(),
         images=(RawImage(url="https://img.example.com/s1.jpg"),),
     )  # fmt: skip
-    intake.take(store, spec, [item], rules, now=NOW)
-    publish.rebuild_dirty(store, site(rights, images=False), owner="t", now=lambda: NOW)
+    _publish(store, item, site(rights, images=False))
     with store.read() as conn:
         doc = docs.get(conn, "/feeds/section/world.json")
     assert doc is not None
@@ -91,3 +96,17 @@ def test_rights_reach_the_served_documents(store: Store, rights: Rights, tmp_pat
     assert "s1.jpg" not in doc.body.decode()
     assert ("content_html" in entry) == (rights == "full")
     assert ("Short summary." in json.dumps(entry)) == (rights != "link")
+
+
+def test_link_never_carries_the_image_even_with_images_allowed(store: Store) -> None:
+    item = RawItem(
+        source_id="wire", upstream_id="s1", url="https://wire.example.com/s1", title="Story",
+        content='<p>Long body.</p><img src="https://img.example.com/inline.jpg">',
+        published=NOW.isoformat(), images=(RawImage(url="https://img.example.com/s1.jpg"),),
+    )  # fmt: skip
+    _publish(store, item, site("link", images=True))
+    with store.read() as conn:
+        bodies = [docs.get(conn, f"/feeds/section/world.{f}") for f in ("rss", "atom", "json")]
+    for doc in bodies:
+        assert doc is not None and b"Story" in doc.body
+        assert b"img.example.com" not in doc.body, doc.path

@@ -58,6 +58,16 @@ def etags_of(conn: Connection, paths: Sequence[str]) -> dict[str, str]:
     return {r.path: r.etag for r in conn.execute(_ETAGS, {"paths": list(paths)})}
 
 
+def versions_of(conn: Connection, paths: Sequence[str]) -> dict[str, tuple[str, datetime]]:
+    """path -> (ETag, change time) of those of these paths that are stored."""
+    if not paths:
+        return {}
+    q = sa.select(documents.c.path, documents.c.etag, documents.c.changed_at).where(
+        documents.c.path.in_(paths)
+    )
+    return {r.path: (r.etag, r.changed_at) for r in conn.execute(q)}
+
+
 def put(conn: Connection, doc: Document) -> int:
     """Store (replace) a document in the caller's transaction; return its generation."""
     return put_many(conn, [doc])

@@ -174,6 +174,16 @@ def all_feed_names(conn: Connection) -> list[str]:
     return [r.name for r in conn.execute(sa.select(feeds.c.name).order_by(feeds.c.name))]
 
 
+def missing_feeds(conn: Connection, names: Iterable[str]) -> list[str]:
+    """Those of these feeds the archive has never known (never marked, never built)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return []
+    q = sa.select(feeds.c.name).where(feeds.c.name.in_(wanted))
+    known = {r.name for r in conn.execute(q)}
+    return [n for n in wanted if n not in known]
+
+
 def pending(conn: Connection) -> int:
     """How many feeds wait for a rebuild."""
     q = sa.select(sa.func.count()).where(feeds.c.dirty_seq > feeds.c.built_seq)

@@ -22,10 +22,12 @@ def load(conn: Connection, source_id: str, default_url: str) -> SourceState:
     if row is None:
         return SourceState(source_id=source_id, url=default_url)
     m = row._mapping
-    return SourceState(
-        **{f: m[f] for f in _FIELDS},
-        memo=MappingProxyType(json.loads(m["memo"] or "{}")),
-    )
+    fields = {f: m[f] for f in _FIELDS}
+    if not fields["url"].startswith(("http://", "https://")):
+        # only a web URL moves (a confirmed permanent redirect): a local path is always the
+        # configured one, which the config resolves from its own folder
+        fields["url"] = default_url
+    return SourceState(**fields, memo=MappingProxyType(json.loads(m["memo"] or "{}")))
 
 
 def load_all(conn: Connection) -> list[SourceState]:

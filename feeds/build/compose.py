@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection
 from feeds.build import history
 from feeds.archive import documents as docs
 from feeds.archive import history_changes
-from feeds.catalog import MEDIA_TYPES, FeedMeta, Format
-from feeds.render import Tombstone, render_within_budget
+from feeds.build.drafts import render_docs, stored_if_empty
+from feeds.catalog import FeedMeta
+from feeds.render import Tombstone
 from feeds.site import Site, meta_for
 from sources.model.article import Article
 from sources.model.rights import as_published
@@ -29,38 +30,6 @@ from feeds.archive import documents, history_changes, membership, queue
 
 
 
-def prepare(
-    path: str,
-    feed: str,
-    fmt: Format,
-    body: bytes,
-    items: int,
-    now: datetime,
-    *,
-    history_page: bool = False,
-) -> docs.Document:
-    """Build a storable document: precompressed variants and a strong ETag, made once.
-
-    History pages are fetched rarely (a reader catching up, a crawler) and there are
-    thousands of them: they get gzip alone, at level 1, and brotli, the costlier half of
-    the compression, is spent on the current documents pollers fetch every few minutes.
-    """
-    digest = hashlib.sha256(body).hexdigest()[:32]
-    return docs.Document(
-        path=path,
-        feed=feed,
-        media_type=MEDIA_TYPES[fmt],
-        body=body,
-        # mtime=0: otherwise the gzip header carries the clock and every process differs;
-        # level 5 is about twice as fast as 6 on feed XML for some 7 % more bytes; level 1
-        # on 139 KB history pages took 0.99 ms instead of 2.13 ms for 24 % more bytes
-        gzip=gzip.compress(body, compresslevel=1 if history_page else 5, mtime=0),
-        # quality 5: brotli's default 11 runs near 1 MB/s (DESIGN.md pitfalls)
-        br=None if history_page else brotli.compress(body, quality=5),
-        etag=f'"{digest}"',
-        changed_at=now,
-        item_count=items,
-    )
 
 
 def publishable(article: Article, site: Site) -> Article | None:
@@ -87,28 +56,6 @@ class Rendered:
     built: tuple[int, str] | None = None  # (pages, settings shape) once stored
 
 
-def render_docs(
-    site: Site,
-    meta: FeedMeta,
-    articles: Sequence[Article],
-    now: datetime,
-    deleted: Sequence[Tombstone] = (),
-) -> list[docs.Document]:
-    """Every format of one document (the current feed or a history page)."""
-    out = []
-    for fmt in site.formats:
-        body, kept = render_within_budget(
-            fmt,
-            meta,
-            articles,
-            max_bytes=site.max_bytes,
-            deleted=deleted if fmt == "atom" else (),
-            rss_pubdate=site.rss_pubdate,
-        )
-        path = f"{meta.page_stem or meta.key.stem}.{fmt}"
-        page = meta.is_archive_page
-        out.append(prepare(path, meta.key.name, fmt, body, kept, now, history_page=page))
-    return out
 
 
 def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rendered:
@@ -123,7 +70,9 @@ def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rende
         return _render_with_history(conn, site, meta, now, deleted, seen)
     found = membership.newest(conn, feed, site.items)
     articles = _allowed(found, site)
-    current = render_docs(site, meta, articles, now, deleted)
+    current = render_docs(
+        site, meta, articles, now, deleted, stored_if_empty(conn, site, meta, articles)
+    )
     return Rendered(feed, current, [], len(articles), len(found) - len(articles), seen)
 
 
@@ -141,7 +90,9 @@ def _render_with_history(
     first_current = pages * size + 1
     found = membership.members_between(conn, feed, first_current, None)
     articles = _allowed(found, site)
-    current = render_docs(site, history.subscription_meta(meta, pages), articles, now, deleted)
+    subscribed = history.subscription_meta(meta, pages)
+    stored = stored_if_empty(conn, site, meta, articles)
+    current = render_docs(site, subscribed, articles, now, deleted, stored)
     shape = _history_shape(site)
     stale, moved = _stale_pages(conn, site, meta, pages, SinceLast(shape, seen, now))
     explained = len(found) - len(articles) + moved

@@ -194,6 +194,15 @@ def rebuild_dirty(
     return report
 
 
+def start_feeds(store: Store, names: Iterable[str]) -> list[str]:
+    """Queue the configured feeds the archive has never had, so each gets a valid, empty
+    document from the start: a reader can subscribe to a section before its first article."""
+    with store.begin() as conn:
+        missing = queue.missing_feeds(conn, names)
+        queue.mark_dirty(conn, missing)
+    return missing
+
+
 def mark_all(store: Store) -> int:
     """Queue every known feed for a rebuild (`newsfeeds build` with no names)."""
     with store.begin() as conn:

@@ -79,7 +79,8 @@ class PushApi:
             status = 422 if exc.readable else 400
             return _refusal(Refused(status, exc.message, problems=exc.problems))
         self._changed(done.feeds)
-        return _answer(202, {"accepted": len(done.articles), **done.summary()})
+        answer = {"accepted": len(done.articles), **done.summary()}
+        return _answer(202, {**answer, "ignored": done.ignored} if done.ignored else answer)
 
     async def delete(self, request: Request) -> Response:
         """Withdraw one article by its id, guid or the id it was posted with."""
@@ -103,7 +104,12 @@ class PushApi:
                 log.exception("could not request a rebuild after a push")
 
     def _authenticate(self, request: Request) -> str:
-        """The token's name; 400 for a token in the URL, 401 without one, 403 if wrong."""
+        """The token's name; 404 without tokens configured, 400/401/403 for a bad token."""
+        if not self.settings.tokens:
+            # Not 403 ("this token is not accepted"): no token could be. 404, as for any
+            # feature a server does not offer (RFC 9110 §15.5.5), and not 503, which a CMS
+            # would retry for ever; the message says why and no auth challenge is sent.
+            raise Refused(404, "the push API is not enabled here: no push tokens are configured")
         if any(k.lower() in _QUERY_TOKENS for k in request.query_params):
             # a URL ends up in logs and proxies: never accept a secret there (RFC 6750 §5.3)
             raise Refused(400, "send the token in the Authorization header, not in the URL")

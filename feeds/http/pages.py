@@ -5,9 +5,10 @@ The index and OPML bodies are built in feeds/http/discovery.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -20,8 +21,12 @@ from feeds.archive import events, source_state
 from feeds.archive.engine import Store
 from feeds.build import guard
 from feeds.http import discovery
+from feeds.http.conditional import http_date, is_fresh
 from feeds.metrics import REGISTRY
 from feeds.site import Site
+
+# is_fresh reads the date only for If-Modified-Since, dropped when a page has no date
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -73,6 +78,26 @@ def refusals_html(rows: list[dict[str, object]]) -> str:
     return f"<h2>Publish guard: recent refusals</h2><ul>{items}</ul>"
 
 
+def validated(request: Request, body: bytes, media_type: str, changed: datetime | None) -> Response:
+    """A page built from the archive, with validators: 304 when the client has these bytes.
+
+    The ETag hashes the body, which the archive alone decides (no clock, no request), so every
+    process gives the same one; Last-Modified is the newest change among the listed feeds.
+    """
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"cache-control": "public, max-age=60", "etag": etag}
+    if changed is not None:
+        headers["last-modified"] = http_date(changed)
+    since = request.headers.get("if-modified-since") if changed is not None else None
+    if is_fresh(request.headers.get("if-none-match"), since, (etag,), changed or _EPOCH):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _newest(feeds: list[discovery.Listed]) -> datetime | None:
+    return max((f.changed for f in feeds), default=None)
+
+
 class Pages:
     """Starlette endpoints bound to one store and site."""
 
@@ -89,18 +114,13 @@ class Pages:
 
     async def index(self, request: Request) -> Response:
         feeds = await run_in_threadpool(discovery.listed_feeds, self.store, self.is_current)
-        return HTMLResponse(
-            discovery.index_html(self.site, feeds),
-            headers={"cache-control": "public, max-age=60"},
-        )
+        body = discovery.index_html(self.site, feeds).encode()
+        return validated(request, body, "text/html; charset=utf-8", _newest(feeds))
 
     async def opml(self, request: Request) -> Response:
         feeds = await run_in_threadpool(discovery.listed_feeds, self.store, self.is_current)
-        return Response(
-            discovery.opml(self.site, feeds),
-            media_type="text/x-opml; charset=utf-8",
-            headers={"cache-control": "public, max-age=60"},
-        )
+        body = discovery.opml(self.site, feeds).encode()
+        return validated(request, body, "text/x-opml; charset=utf-8", _newest(feeds))
 
     async def style(self, request: Request) -> Response:
         return Response(

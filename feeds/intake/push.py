@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -21,8 +22,21 @@ from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
 from sources.normalize import article_id_in, identity_keys, upstream_key
 
-# The push kind's reading of a posted body: raw items, or RejectedBatch (sources/kinds/push.py)
-Reader = Callable[[bytes, SourceSpec, Mapping[str, tuple[str, ...]]], list[RawItem]]
+
+class Read(Protocol):
+    """A posted body as the push kind reads it (sources/kinds/push.py)."""
+
+    @property
+    def items(self) -> list[RawItem]:
+        """The raw items, every field valid."""
+
+    @property
+    def ignored(self) -> list[dict[str, object]]:
+        """Unknown fields, named with their item: accepted, but not used."""
+
+
+# The push kind's reading of a posted body: raw items, or RejectedBatch
+Reader = Callable[[bytes, SourceSpec, Mapping[str, tuple[str, ...]]], Read]
 
 
 @dataclass(slots=True)
@@ -32,6 +46,7 @@ class Done:
     feeds: set[str] = field(default_factory=set)
     articles: list[dict[str, str | None]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    ignored: list[dict[str, object]] = field(default_factory=list)  # unknown fields, not used
 
     def summary(self) -> dict[str, object]:
         """The JSON answer's body."""
@@ -49,8 +64,10 @@ class PushIntake:
 
     def post(self, body: bytes, *, actor: str, now: datetime) -> Done:
         """Read every article of a posted body, then store them all, or raise RejectedBatch."""
-        raws = self.read(body, self.source, self.rules.normalize.section_aliases)
-        return store(self.archive, self.source, raws, self.rules, actor=actor, now=now)
+        read = self.read(body, self.source, self.rules.normalize.section_aliases)
+        done = store(self.archive, self.source, read.items, self.rules, actor=actor, now=now)
+        done.ignored = read.ignored
+        return done
 
     def withdraw(self, ref: str, *, actor: str, now: datetime) -> Done | None:
         """Withdraw one article by its id, guid or the id it was posted with."""

@@ -41,7 +41,7 @@ def _feed(meta: FeedMeta, articles: Sequence[Article], deleted: Sequence[Tombsto
     fg.title(title)
     if meta.description:
         fg.subtitle(clean(meta.description))
-    updated = fields.feed_updated(articles)
+    updated = fields.feed_updated(articles, meta.empty_updated)
     fg.updated(updated)
     fg.link(href=clean(meta.self_url("atom")), rel="self", type="application/atom+xml")
     fg.link(href=clean(fields.home_url(meta)), rel="alternate", type="text/html")

@@ -58,9 +58,9 @@ def rfc3339(dt: datetime) -> str:
     return as_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def feed_updated(articles: Iterable[Article]) -> datetime:
-    """The newest item `updated` of this feed, or the fixed constant for an empty feed."""
-    return max((as_utc(a.updated) for a in articles), default=EMPTY_FEED_UPDATED)
+def feed_updated(articles: Iterable[Article], empty: datetime | None = None) -> datetime:
+    """The newest item `updated` of this feed; for an empty one the time it was given."""
+    return max((as_utc(a.updated) for a in articles), default=empty or EMPTY_FEED_UPDATED)
 
 
 def image_type(image: Image) -> str:

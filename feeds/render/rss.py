@@ -45,7 +45,7 @@ def _channel(meta: FeedMeta, articles: Sequence[Article]) -> Any:
     fg.description(clean(meta.description) or title)
     fg.link(href=clean(home), rel="alternate")
     fg.link(href=clean(meta.self_url("rss")), rel="self", type="application/rss+xml")
-    updated = fields.feed_updated(articles)
+    updated = fields.feed_updated(articles, meta.empty_updated)
     fg.lastBuildDate(updated)
     fg.ttl(meta.ttl_minutes)
     fg.generator(clean(meta.generator))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from feeds.archive import documents as docs
 from feeds.archive import open_store, source_state
-from scheduler.cli.base import _config, _when, console, main
+from scheduler.cli.base import _config, _when, console, main, out
 from scheduler.clock import utcnow
 
 
@@ -39,7 +38,7 @@ def sources(ctx: click.Context) -> None:
             _when(s.next_due if s else None),
             (s.last_error or "") if s else "",
         )
-    Console().print(table)
+    out.print(table)
 
 
 @main.command()
@@ -53,7 +52,7 @@ def feeds(ctx: click.Context) -> None:
     table = Table("url", "items", "last change (UTC)")
     for path, _feed, items, changed in rows:
         table.add_row(cfg.site.base_url + path, str(items), _when(changed))
-    Console().print(table)
+    out.print(table)
 
 
 @main.command("check-config")

@@ -15,25 +15,51 @@ from scheduler.service import Service
 EXIT_CONFIG = 3  # the config is invalid
 EXIT_PARTIAL = 1  # the command ran, but some work failed (a source, a feed)
 
-console = Console(stderr=True)
+# markup off: messages carry config values and upstream text ("[[sections]]", "[/b]"),
+# which rich would otherwise read as markup, eat or fail on
+console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+out = Console(markup=False, highlight=False)
+_CONFIG_HELP = "Path to config.toml (before or after the command; after wins)."
 
 
 def _config(ctx: click.Context) -> Config:
     try:
         return load(ctx.obj["config"])
     except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        console.print(str(exc), style="red")
         sys.exit(EXIT_CONFIG)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`COMMAND --config PATH`: the path given after the command replaces the one before."""
+    if value is not None:
+        ctx.ensure_object(dict)["config"] = value
+
+
+class Commands(click.Group):
+    """The command group; every command also takes `--config PATH` after its name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Register a command with its own --config option (DESIGN.md: before and after)."""
+        option = click.Option(
+            ["--config"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_set_config,
+            help=_CONFIG_HELP,
+        )
+        cmd.params.append(option)
+        super().add_command(cmd, name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
     default="config.toml",
     show_default=True,
     type=click.Path(dir_okay=False),
-    help="Path to config.toml.",
+    help=_CONFIG_HELP,
 )
 @click.option(
     "--log-level",

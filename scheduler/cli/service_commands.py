@@ -50,6 +50,7 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
     from scheduler.service import seed_sources
 
     seed_sources(service.cfg)
+    service.start_feeds()
     specs = [s for s in service.cfg.sources if not source_ids or s.id in source_ids]
     unknown = set(source_ids) - {s.id for s in specs}
     if unknown:
@@ -84,6 +85,7 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
     With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
     """
     service = _service(ctx)
+    service.start_feeds()
     if feed_names:
         bad = [n for n in feed_names if parse_name(n) is None]
         if bad:
@@ -100,7 +102,7 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
     console.print(f"rebuilt {report.feeds} feeds; {len(report.changed)} documents changed")
     service.store.dispose()
     if report.failed:
-        console.print(f"[red]failed, kept as they were: {', '.join(report.failed)}[/red]")
+        console.print(f"failed, kept as they were: {', '.join(report.failed)}", style="red")
         sys.exit(EXIT_PARTIAL)
 
 

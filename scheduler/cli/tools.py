@@ -9,13 +9,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import click
-from rich.console import Console
 from rich.table import Column, Table
 
 from feeds.archive import open_store
 from feeds.intake import renormalize
 from feeds.intake.preview import preview
-from scheduler.cli.base import EXIT_PARTIAL, _config, console, main
+from scheduler.cli.base import EXIT_PARTIAL, _config, console, main, out
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.service import Service
@@ -48,15 +47,14 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     store, now, rules = open_store(cfg.store_url), utcnow(), cfg.intake
     changed = notes = 0
     feeds: set[str] = set()
-    out = Console()
     specs = {s.id: s for s in cfg.sources}
     for batch in renormalize.plan(store, specs, rules, source_ids or None, now):
         changes = [c for c in batch if isinstance(c, renormalize.Change)]
         for note in (n for n in batch if isinstance(n, str)):
-            console.print(note, markup=False, highlight=False, soft_wrap=True)
+            console.print(note)
             notes += 1
         for change in changes:
-            out.print(_describe(change), markup=False, highlight=False, soft_wrap=True)
+            out.print(_describe(change), soft_wrap=True)
         changed += len(changes)
         if changes and not dry_run:
             feeds |= renormalize.apply(store, changes, rules, now)
@@ -126,13 +124,13 @@ def try_source(ctx: click.Context, source: str) -> None:
         spec = spec_for(cfg, source, now)
         made, rejected, warning = trial(cfg, spec, now)
     except SourceError as exc:
-        console.print(f"[red]{source}: {exc}[/red]", markup=True, highlight=False)
+        console.print(f"{source}: {exc}", style="red")
         sys.exit(EXIT_PARTIAL)
-    Console().print(_table(spec, made))
+    out.print(_table(spec, made))
     if warning:
-        console.print(f"warning: {warning}", markup=False, highlight=False)
+        console.print(f"warning: {warning}")
     for reason in rejected:
-        console.print(f"rejected: {reason}", markup=False, highlight=False)
+        console.print(f"rejected: {reason}")
     console.print(f"{len(made)} articles, {len(rejected)} rejected ({spec.kind} source)")
     sys.exit(EXIT_PARTIAL if rejected and not made else 0)
 

@@ -16,9 +16,10 @@ from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
-from scheduler.config.entries import read_redirects, read_sections, read_sources
+from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Config, SchedulerSettings, Section
+from scheduler.config.source_entries import read_sources
 from scheduler.config.stage_settings import (
     read_access,
     read_fetch,
@@ -40,13 +41,14 @@ def build(path: Path, r: Reader) -> Config:
     min_interval = r.integer("scheduler.min_interval_seconds", 60, low=1)
     fetch = read_fetch(r)
     normalize = read_normalize(r, authority, sections)
-    sources = read_sources(r, {s.slug for s in sections}, min_interval)
+    slugs, base = {s.slug for s in sections}, path.absolute().parent
+    sources = read_sources(r, slugs, min_interval, base)
     retention = read_retention(r)
     formats = _formats(r)
     head, contact_url = _head(r, base_url, authority)
-    host, port, workers, store_url = read_server(r)
+    host, port, workers, store_url = read_server(r, base)
     jitter = r.integer("scheduler.jitter_seconds", 10, low=0)
-    feeds = _feeds(r)
+    feeds = _feeds(r, slugs)
     hubs = tuple(r.url_list("websub.hubs"))
     access = read_access(r)
     log_format = r.choice("logging.format", "text", ("text", "json"))
@@ -161,12 +163,12 @@ class _Feeds:
     publish_guard_share: float
 
 
-def _feeds(r: Reader) -> _Feeds:
+def _feeds(r: Reader, slugs: set[str]) -> _Feeds:
     """`[feeds]` (formats are read earlier, with the other lists)."""
     return _Feeds(
         items=r.integer("feeds.items", 50, low=1, high=1000),
         max_bytes=r.integer("feeds.max_bytes", 1_000_000, low=10_000),
-        combos=_combos(r),
+        combos=read_combos(r, slugs),
         rss_pubdate=r.choice("feeds.rss_pubdate", "published", ("published", "updated")),
         cache_max_age=r.integer("feeds.cache_max_age", 300, low=0),
         stale_while_revalidate=r.integer("feeds.stale_while_revalidate", 60, low=0),
@@ -175,14 +177,3 @@ def _feeds(r: Reader) -> _Feeds:
         tombstone_days=r.integer("feeds.tombstone_days", 7, low=0),
         publish_guard_share=r.number("feeds.publish_guard_share", 0.5, low=0.0, high=1.0),
     )
-
-
-def _combos(r: Reader) -> ComboRule:
-    raw = r.raw("feeds.combos", "with-articles")
-    try:
-        if isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(x, str) for x in raw)):
-            return ComboRule.parse(raw)
-        raise ValueError("must be 'with-articles', 'none' or a list of 'section/cc'")
-    except ValueError as exc:
-        r.error("feeds.combos", raw, str(exc))
-        return ComboRule()

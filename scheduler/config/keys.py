@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-SOURCE_OPTIONS = (
-    "urls",
-    "listing",
-    "link_selector",
-    "selectors",
-    "patterns",
-    "date_format",
-    "settle_seconds",
-    "seed",
-)
+from sources.kinds import EVERY_OPTION
 
 SCHEMA: dict[str, tuple[str, ...]] = {
     "site": ("title", "base_url", "authority", "language", "contact_url"),
@@ -70,7 +61,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "images",
         "id_pattern",
         "authoritative",
-        *SOURCE_OPTIONS,
+        *EVERY_OPTION,
     ),
     "redirects": ("from", "to"),
 }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
-from scheduler.config.keys import ARRAYS, SOURCE_OPTIONS
+from scheduler.config.keys import ARRAYS
+from sources.normalize.urls import is_web_url
 
 _MISSING = object()
 
@@ -18,6 +18,8 @@ class Reader:
         self.data = data
         self.schema = schema
         self.errors: list[str] = []
+        # how each entry of an array of tables is named in messages (sources.<id> …)
+        self.labels: dict[str, list[str]] = {}
 
     def error(self, key: str, value: object, why: str) -> None:
         """Record one problem, naming the key path and the value."""
@@ -130,8 +132,7 @@ class Reader:
     def url(self, key: str, default: str) -> str:
         """An absolute http(s) URL."""
         value = self.string(key, default)
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_web_url(value):
             self.error(key, value, "must be an absolute http(s) URL")
             return default
         return value
@@ -140,8 +141,7 @@ class Reader:
         """A list of absolute http(s) URLs."""
         out = []
         for v in self.strings(key, ()):
-            parts = urlsplit(v)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
+            if not is_web_url(v):
                 self.error(key, v, "must be absolute http(s) URLs")
             else:
                 out.append(v)
@@ -155,18 +155,16 @@ class Reader:
             return []
         return value
 
-    def options(self, key: str, item: dict[str, Any]) -> dict[str, object]:
-        """Kind-specific source settings, passed through as found."""
-        return {name: item[name] for name in SOURCE_OPTIONS if name in item}
-
     def check_unknown(self) -> None:
         """Unknown keys are errors, not silently ignored."""
         for name, value in self.data.items():
             if name not in self.schema:
                 self.error(name, value, "unknown table or key")
             elif name in ARRAYS:
+                named = self.labels.get(name, [])
                 for i, item in enumerate(value if isinstance(value, list) else []):
-                    self._unknown_in(f"{name}[{i}]", item, self.schema[name])
+                    label = named[i] if i < len(named) else f"{name}[{i}]"
+                    self._unknown_in(label, item, self.schema[name])
             elif isinstance(value, dict):
                 self._unknown_in(name, value, self.schema[name])
             else:

@@ -78,6 +78,11 @@ class Config:
         combos = self.intake.combos
         return not (key.section and key.country and not combos.allows(key.section, key.country))
 
+    def configured_feeds(self) -> list[str]:
+        """Feeds that exist before any article: latest, each section, each listed combo."""
+        combos = [f"section/{s}/{cc.lower()}" for s, cc in sorted(self.intake.combos.pairs)]
+        return ["latest", *(f"section/{s.slug}" for s in self.sections), *combos]
+
     def configured_sources(self) -> list[tuple[str, str, str]]:
         """(id, kind, url) of every configured source, for /status."""
         return [(s.id, s.kind, s.url) for s in self.sources]

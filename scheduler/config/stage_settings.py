@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import MappingProxyType
 
+from scheduler.config.paths import store_url
 from scheduler.config.reader import Reader
 from scheduler.config.settings import AccessSettings, Section
 from scheduler.jobs.retention import RetentionSettings
@@ -61,13 +63,13 @@ def read_retention(r: Reader) -> RetentionSettings:
     return RetentionSettings(current_days, archive_days)
 
 
-def read_server(r: Reader) -> tuple[str, int, int, str]:
-    """`[server]` host, port, workers and `[store]` url."""
+def read_server(r: Reader, base: Path) -> tuple[str, int, int, str]:
+    """`[server]` host, port, workers and `[store]` url (a SQLite path from the config's folder)."""
     return (
         r.string("server.host", "127.0.0.1"),
         r.integer("server.port", 8080, low=1, high=65535),
         r.integer("server.workers", 1, low=1, high=64),
-        r.string("store.url", "sqlite:///var/newsfeeds.db"),
+        store_url(r.string("store.url", "sqlite:///var/newsfeeds.db"), base),
     )
 
 

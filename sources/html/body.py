@@ -99,6 +99,8 @@ def _furniture(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 def _is_furniture(element: lxml_html.HtmlElement) -> bool:
     """True for tags, roles and class/id names that mark page furniture."""
+    if element.tag == "noscript" and element.find(".//img") is not None:
+        return False  # a lazy-loaded photo's real <img>: normalization promotes it
     if element.tag in _DROP_TAGS:
         return True
     if (element.get("role") or "").strip().lower() in _DROP_ROLES:

@@ -11,10 +11,11 @@ from types import MappingProxyType
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector, SelectorError
 
-from sources.errors import SourceError
+from sources.errors import OptionError
 from sources.html.body import clean_body, select
 from sources.html.fields import PageFields, squash
 from sources.model.spec import SourceSpec
+from sources.normalize.imagesrc import is_tiny, real_src
 
 FIELDS = (
     "title",
@@ -79,8 +80,8 @@ def selector_fields(
         published=one["published"],
         updated=one["updated"],
         image=_pattern(rules, "image", _image_src(image[0])) if image else None,
-        image_width=image[0].get("width") if image else None,
-        image_height=image[0].get("height") if image else None,
+        image_width=_size(image[0], "width") if image else None,
+        image_height=_size(image[0], "height") if image else None,
         caption=one["caption"],
         credit=one["credit"],
     )
@@ -109,9 +110,9 @@ def _table(source: SourceSpec, key: str) -> dict[str, str]:
     return dict(value)
 
 
-def _bad(source: SourceSpec, key: str, why: str) -> SourceError:
+def _bad(source: SourceSpec, key: str, why: str) -> OptionError:
     """An error naming the source and the option."""
-    return SourceError(f"sources[{source.id}].{key}: {why}")
+    return OptionError(source.id, key, why)
 
 
 def _select(doc: lxml_html.HtmlElement, css: str | None) -> list[lxml_html.HtmlElement]:
@@ -155,17 +156,26 @@ def _many(doc: lxml_html.HtmlElement, rules: PageRules, name: str) -> tuple[str,
 
 
 def _image_element(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """The img inside a selected figure or wrapper, or the element itself."""
+    """The img inside a selected figure or wrapper that names its photo (a <noscript> copy
+    counts), else its first img, else the element itself."""
     if element.tag in ("img", "meta"):
         return element
-    inner = element.find(".//img")
-    return element if inner is None else inner
+    inner = list(element.iter("img"))
+    named = (i for i in inner if real_src(dict(i.attrib)) is not None)
+    return next(named, inner[0] if inner else element)
 
 
 def _image_src(element: lxml_html.HtmlElement) -> str | None:
-    """An image URL from an img (src, lazy-load data-src), a meta tag, or a link's href."""
+    """An image URL from an img (its photo: lazy-load attributes, srcset), a meta tag, or a
+    link's href; None for an img holding only a placeholder."""
     if element.tag == "meta":
         return squash(element.get("content"))
     if element.tag == "img":
-        return squash(element.get("src") or element.get("data-src"))
+        return squash(real_src(dict(element.attrib)))
     return squash(element.get("href"))
+
+
+def _size(element: lxml_html.HtmlElement, name: str) -> str | None:
+    """A declared width or height, unless it is a placeholder's (1×1)."""
+    value = element.get(name)
+    return None if is_tiny(value) else value

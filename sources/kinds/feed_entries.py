@@ -15,12 +15,13 @@ Entry = dict[str, Any]
 
 
 class FeedContext:
-    """What every item of one feed inherits: language, base URL, format."""
+    """What every item of one feed inherits: language, base URL, format, its own address."""
 
-    def __init__(self, language: str | None, base_url: str, is_rss: bool) -> None:
+    def __init__(self, language: str | None, base_url: str, is_rss: bool, fetched: str) -> None:
         self.language = language
         self.base_url = base_url
         self.is_rss = is_rss
+        self.fetched_url = fetched  # feedparser's base wherever no xml:base is in scope
 
     @classmethod
     def of(cls, feed: Entry, fetched_url: str, version: str) -> FeedContext:
@@ -29,7 +30,7 @@ class FeedContext:
         base = urljoin(fetched_url, link) if link else fetched_url
         if urlsplit(base).scheme not in ("http", "https"):
             base = fetched_url
-        return cls(_text(feed, "language"), base, version.startswith("rss"))
+        return cls(_text(feed, "language"), base, version.startswith("rss"), fetched_url)
 
 
 def raw_item(entry: Entry, source_id: str, ctx: FeedContext) -> RawItem:
@@ -46,6 +47,9 @@ def raw_item(entry: Entry, source_id: str, ctx: FeedContext) -> RawItem:
         summary=_text(entry, "summary"),
         content=content,
         content_base=content_base,
+        # RSS has no notion of a document base: without xml:base, the item's link is what
+        # its relative URLs mean (the fetch URL may be a mirror, a proxy or a local file)
+        content_base_inherited=ctx.is_rss and content_base == ctx.fetched_url,
         authors=_authors(entry),
         categories=_unique(_text(tag, "term") for tag in _dicts(entry, "tags")),
         published=_text(entry, "published"),  # raw text: only the source's zone resolves it

@@ -12,8 +12,9 @@ only once they have settled: names starting with `.` or ending in `.tmp`/`.part`
 still being written (a CMS should write there, then rename), and a file modified
 within `options["settle_seconds"]` (default 2) seconds is skipped until the next poll.
 
-Each object (UTF-8; unknown fields are ignored; every field optional except that an
-object needs a `title` or a `url`)::
+Each object (UTF-8; every field optional except that an object needs a `title` or a
+`url`; unknown fields are ignored and named in the poll's warning, as the push API names
+them in its answer)::
 
     {"id": "cms-1001",                        # stable upstream id (text or number)
      "url": "https://news.example.com/...",   # canonical article URL
@@ -41,8 +42,8 @@ committed its items would lose them on a crash. It returns the items, `memo`
 kind's `after_commit` hook, that is `settle(source, collected.memo, failures(collected))`,
 which moves consumed files to `done/` and bad ones to `failed/` (with
 `failed/<name>.error.txt` saying why). Items do not carry their file name: one poll is
-committed as a whole, so all its files settle together. A crash between commit and settle re-reads the files; upserts by id make
-that harmless.
+committed as a whole, so all its files settle together. A crash between commit and
+settle re-reads the files; upserts by id make that harmless.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from sources.errors import BadFile, SourceError
+from sources.kinds import options
 from sources.kinds.base import CollectContext, Collected
-from sources.kinds.records import items_from_records
+from sources.kinds.records import read_export
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
 from sources.model.state import SourceState
@@ -72,28 +74,53 @@ _FAILED_PREFIX = "failed:"
 def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Collected:
     """Read every settled file in the drop folder into raw items; move nothing."""
     folder = _folder(source)
-    settle_seconds = _settle_seconds(source)
+    settle_seconds = options.settle_seconds(source)
     items: list[RawItem] = []
     consumed: dict[str, str] = {}
     notes: list[str] = []
+    ignored: list[str] = []
     for path in _ready_files(folder, settle_seconds):
         try:
             data = _read(path, ctx.fetch.max_bytes)
             digest = hashlib.sha256(data).hexdigest()
-            found = items_from_records(source.id, path.name, data)
+            found = read_export(source.id, path.name, data)
         except BadFile as exc:
             notes.append(f"{_FAILED_PREFIX}{path.name}:{exc}")
             continue
-        items.extend(found[: max(0, ctx.fetch.max_entries - len(items))])
+        items.extend(found.items[: max(0, ctx.fetch.max_entries - len(items))])
+        ignored += [f"{path.name} {where}" for where in found.ignored]
         consumed[path.name] = digest
-    return Collected(items=tuple(items), memo=MappingProxyType(consumed), notes=tuple(notes))
+    return Collected(
+        items=tuple(items),
+        memo=MappingProxyType(consumed),
+        notes=tuple(notes),
+        warning=_ignored_warning(ignored),
+    )
+
+
+def _ignored_warning(ignored: list[str], shown: int = 5) -> str | None:
+    """The poll's warning naming the unknown fields it ignored (the first few places)."""
+    if not ignored:
+        return None
+    more = f"; and {len(ignored) - shown} more" if len(ignored) > shown else ""
+    return "unknown fields ignored: " + "; ".join(ignored[:shown]) + more
 
 
 def seed(source: SourceSpec) -> None:
     """On first run, copy the bundled samples (`options.seed`) into the drop folder, once."""
-    sample = source.options.get("seed")
+    sample = options.seed(source)
     if isinstance(sample, str) and not Path(source.url).exists():
         shutil.copytree(sample, source.url)
+
+
+def local_problem(source: SourceSpec) -> tuple[str, object, str] | None:
+    """The drop folder must exist, unless its seed will make it on first run."""
+    folder, sample = Path(source.url), source.options.get("seed")
+    if isinstance(sample, str) and not folder.exists():
+        return None if Path(sample).is_dir() else ("seed", sample, "is not a folder")
+    if not folder.is_dir():
+        return ("url", source.url, "is not a folder (the drop folder must exist)")
+    return None
 
 
 def after_commit(source: SourceSpec, collected: Collected) -> None:
@@ -133,14 +160,6 @@ def _folder(source: SourceSpec) -> Path:
     if not folder.is_dir():
         raise SourceError(f"source {source.id}: drop folder {folder} does not exist")
     return folder
-
-
-def _settle_seconds(source: SourceSpec) -> float:
-    """How long a file must be left alone before it is read (options.settle_seconds)."""
-    value = source.options.get("settle_seconds", 2)
-    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        raise SourceError(f"source {source.id}: settle_seconds must be a number ≥ 0, got {value!r}")
-    return float(value)
 
 
 def _ready_files(folder: Path, settle_seconds: float) -> list[Path]:

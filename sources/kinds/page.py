@@ -23,6 +23,7 @@ from sources.errors import FetchError, SourceError
 from sources.html.body import select
 from sources.html.extract import extract
 from sources.html.selectors import PageRules, rules_from
+from sources.kinds import options
 from sources.kinds.base import CollectContext, Collected, unchanged
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
@@ -69,15 +70,13 @@ class PageReader:
 
 def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Collected:
     """Fetch the new and changed article pages of a page source."""
-    listing = source.options.get("listing")
-    link_selector = source.options.get("link_selector")
+    listing, link_selector = options.listing(source)
     with requests.Session() as session:
         reader = PageReader(source, ctx, session)
-        if listing is None and link_selector is None:
-            return read_pages(reader, _configured_urls(source, state), state, ctx)
-        if not isinstance(link_selector, str):
-            raise SourceError(f"sources[{source.id}].link_selector: a listing needs a CSS selector")
-        url = listing if isinstance(listing, str) else state.url
+        if link_selector is None:
+            urls = options.page_urls(source)
+            return read_pages(reader, [state.url] if urls is None else urls, state, ctx)
+        url = listing or state.url
         if not reader.allowed(url):
             raise SourceError(f"robots.txt disallows the listing page {url}")
         stored = Validators(state.etag, state.last_modified)
@@ -147,16 +146,6 @@ def listed_links(page: bytes, url: str, link_selector: str) -> list[str]:
         if urlsplit(link).scheme in ("http", "https"):
             links[link] = None
     return list(links)
-
-
-def _configured_urls(source: SourceSpec, state: SourceState) -> list[str]:
-    """options.urls (a list of URLs), else the source's own URL as the one article."""
-    urls = source.options.get("urls")
-    if urls is None:
-        return [state.url]
-    if not isinstance(urls, list | tuple) or not all(isinstance(u, str) for u in urls):
-        raise SourceError(f"sources[{source.id}].urls: must be a list of URLs, got {urls!r}")
-    return list(urls)
 
 
 def _validators(known: str | None) -> tuple[str | None, str | None]:

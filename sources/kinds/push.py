@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sources.errors import BadFile, RejectedBatch, problem
-from sources.kinds.push_fields import check
+from sources.kinds.push_fields import check, ignored
 from sources.kinds.records import MAX_DEPTH, items_from_records, json_depth
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
@@ -33,16 +34,23 @@ def implicit_source(section: str) -> SourceSpec:
     )
 
 
-def raw_items(
-    body: bytes, source: SourceSpec, aliases: Mapping[str, tuple[str, ...]]
-) -> list[RawItem]:
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """A posted body read: its raw items, and the unknown fields it carried (not used)."""
+
+    items: list[RawItem]
+    ignored: list[dict[str, object]]
+
+
+def raw_items(body: bytes, source: SourceSpec, aliases: Mapping[str, tuple[str, ...]]) -> Pushed:
     """The raw items of a posted body in which every field is valid; else RejectedBatch."""
     records = decode(body)
     problems = [p for i, r in enumerate(records) for p in check(i, r, aliases)]
     if problems:
         raise RejectedBatch.nothing_stored(problems)
     try:
-        return items_from_records(source.id, "push.json", json.dumps(list(records)).encode())
+        data = json.dumps(list(records)).encode()
+        return Pushed(items_from_records(source.id, "push.json", data), ignored(records))
     except BadFile as exc:
         raise RejectedBatch.nothing_stored([problem(None, None, str(exc))]) from exc
 

@@ -3,22 +3,53 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sources.errors import BadFile
 from sources.model.raw import RawImage, RawItem
 
 MAX_DEPTH = 16  # the format nests three levels deep; anything far past that is not an export
 _TEXT_FIELDS = ("url", "title", "summary", "content_html", "section", "published", "updated")
+# Every field of the format. Others are ignored and named, never an error, in the drop
+# folder and the push API alike: a CMS may send its whole export, and a typo still shows.
+FIELDS = ("id", *_TEXT_FIELDS, "authors", "countries", "tags", "image", "language", "status")
+IMAGE_FIELDS = ("url", "type", "width", "height", "caption", "credit")
 
 
-def items_from_records(source_id: str, name: str, data: bytes) -> list[RawItem]:
+@dataclass(frozen=True, slots=True)
+class Export:
+    """One drop file's articles, and the unknown fields ignored in it ("item 2: slug")."""
+
+    items: list[RawItem]
+    ignored: list[str]
+
+
+def read_export(source_id: str, name: str, data: bytes) -> Export:
     """Parse one drop file's bytes (`name` picks JSON or NDJSON) into raw items."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadFile(f"not UTF-8 (byte {exc.start})") from exc
     records = _ndjson(text) if name.endswith(".ndjson") else _json(text)
-    return [_item(source_id, record, where) for where, record in records]
+    items = [_item(source_id, record, where) for where, record in records]
+    ignored = [f"{where}: {', '.join(u)}" for where, r in records if (u := unknown_fields(r))]
+    return Export(items, ignored)
+
+
+def items_from_records(source_id: str, name: str, data: bytes) -> list[RawItem]:
+    """The raw items of one drop file (see read_export)."""
+    return read_export(source_id, name, data).items
+
+
+def unknown_fields(record: object) -> list[str]:
+    """The fields of an export object the format does not know (`image.x` inside its image)."""
+    if not isinstance(record, dict):
+        return []
+    found = [str(k) for k in record if k not in FIELDS]
+    image = record.get("image")
+    if isinstance(image, dict):
+        found += [f"image.{k}" for k in image if k not in IMAGE_FIELDS]
+    return found
 
 
 def _json(text: str) -> list[tuple[str, object]]:

@@ -46,6 +46,10 @@ class RawItem:
     language: str | None = None
     status: str | None = None
     base_url: str | None = None
+    # True when content_base is only the address of the document the item came in (no
+    # xml:base in scope): RSS content then resolves against the item's link first. Kept out
+    # of the raw hash, whose payload must stay byte-identical for hashes already stored.
+    content_base_inherited: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The fields as plain JSON-able values (what dataclasses.asdict gives, without copies)."""
@@ -53,15 +57,23 @@ class RawItem:
         data["images"] = [_image_dict(img) for img in self.images]
         return data
 
+    def hashed_fields(self) -> dict[str, Any]:
+        """The fields the raw hash covers: every field but the ones added after hashes were."""
+        data = self.as_dict()
+        for name in _UNHASHED:
+            del data[name]
+        return data
+
     def content_hash(self) -> str:
         """Hash of the raw upstream fields: changes on a real edit, never on a re-poll."""
         # The payload must stay byte-identical across releases: stored hashes compare to it
-        payload = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
+        payload = json.dumps(self.hashed_fields(), sort_keys=True, ensure_ascii=False)
         # surrogatepass: a lone surrogate from a broken upstream must hash, not crash
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _FIELDS = tuple(RawItem.__dataclass_fields__)
+_UNHASHED = ("content_base_inherited",)
 _IMAGE_FIELDS = tuple(RawImage.__dataclass_fields__)
 
 

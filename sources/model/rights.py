@@ -22,7 +22,7 @@ def keeps_content(rights: Rights) -> bool:
 
 
 def keeps_summary(rights: Rights) -> bool:
-    """May the summary be republished? (`link`: only the title and the link.)"""
+    """May the summary and the lead image be republished? (`link`: only title and link.)"""
     return rights != "link"
 
 
@@ -37,8 +37,8 @@ def as_published(article: Article, rights: Rights, images: bool) -> Article | No
         return None
     if not keeps_content(rights):
         article = dataclasses.replace(article, content=None)
-    if not keeps_summary(rights):
-        article = dataclasses.replace(article, summary="")
+    if not keeps_summary(rights):  # the title and the link, nothing of the story: no photo
+        article = dataclasses.replace(article, summary="", image=None)
     if not images:
         content = _IMG.sub("", article.content) if article.content else None
         article = dataclasses.replace(article, image=None, content=content)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
@@ -21,7 +20,7 @@ from sources.normalize.markup import sanitize_html
 from sources.normalize.taxonomy import country_codes, explicit_country_codes, section_for
 from sources.normalize.text import plain_text
 
-NORMALIZER_VERSION = 2
+NORMALIZER_VERSION = 3
 NAME_MAX = 200
 TAG_MAX = 100
 _WITHDRAWN = frozenset({"withdrawn", "deleted", "unpublished"})
@@ -66,7 +65,9 @@ def normalize(
         authors=_names(raw.authors, NAME_MAX) or _names(source.authors, NAME_MAX),
         countries=_countries(raw, source),
         tags=_names(tags, TAG_MAX),
-        image=lead_image(raw.images, content, raw.content_base or url) if source.images else None,
+        image=lead_image(raw.images, content, _content_base(raw, url, source))
+        if source.images
+        else None,
         language=_language(raw.language) or _language(source.language),
         status=status,
         embargo_until=embargo_until,
@@ -82,7 +83,14 @@ def _content(
     """Sanitized content HTML, or None when there is none (or it sanitizes to nothing)."""
     if not raw.content:
         return None
-    return sanitize_html(raw.content, raw.content_base or url or source.url, settings) or None
+    return sanitize_html(raw.content, _content_base(raw, url, source), settings) or None
+
+
+def _content_base(raw: RawItem, url: str | None, source: SourceSpec) -> str:
+    """What relative URLs in content resolve against: a declared base (xml:base, a page's
+    <base>), else the item's link, else the feed's link, and the source's URL last."""
+    declared = None if raw.content_base_inherited else raw.content_base
+    return declared or url or raw.base_url or source.url
 
 
 def _summary(
@@ -114,7 +122,7 @@ def _raw_hash(raw: RawItem) -> str:
         return raw.content_hash()
     except UnicodeEncodeError:
         # Same bytes as content_hash wherever it succeeds; surrogates kept as themselves.
-        payload = json.dumps(dataclasses.asdict(raw), sort_keys=True, ensure_ascii=False)
+        payload = json.dumps(raw.hashed_fields(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -8,6 +8,7 @@ import re
 from sources.model.article import Image
 from sources.model.media import image_type_of
 from sources.model.raw import RawImage
+from sources.normalize.imagesrc import is_placeholder
 from sources.normalize.text import plain_text
 from sources.normalize.urls import canonical_url, is_web_url
 
@@ -29,7 +30,9 @@ def lead_image(images: tuple[RawImage, ...], content: str | None, base: str) -> 
 
 
 def _from_raw(raw: RawImage, base: str) -> Image | None:
-    """An Image when the raw one has a web URL and is (or may be) an image."""
+    """An Image when the raw one has a web URL and is (or may be) a photo, not a placeholder."""
+    if is_placeholder(raw.url, raw.width, raw.height):
+        return None
     try:
         url = canonical_url(raw.url, base)
     except ValueError:

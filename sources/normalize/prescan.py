@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from sources.normalize.imagesrc import LAZY_SRCSET, is_tiny, real_src
+
 # html5ever (inside nh3) is quadratic in nesting depth and overflows its stack near 40,000
 # levels; native code cannot be interrupted, so depth and size are bounded here first.
 _TOKEN = re.compile(r"<!--.*?(?:-->|$)|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>?", re.DOTALL)
@@ -36,9 +38,8 @@ _OPENING = re.compile(
 )
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
-_LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-url")
-_LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
-_PLACEHOLDER = re.compile(r"^\s*$|^data:|placeholder|blank\.|spacer|pixel\.|lazy|1x1", re.I)
+# an <img> followed by its <noscript> copy (or a <noscript> alone), as lazy-loaders write them
+_NOSCRIPT = re.compile(r"(?:(<img\b[^>]*>)\s*)?<noscript\b[^>]*>(.*?)</noscript\s*>", re.I | re.S)
 
 
 def cut_to_size(markup: str, max_bytes: int) -> str:
@@ -99,26 +100,48 @@ def _keeps(closing: bool, name: str, stack: list[str], dropped: dict[str, int], 
 
 
 def promote_lazy_images(markup: str) -> str:
-    """Use data-src/data-lazy-src (and srcset) as src when src is missing or a placeholder."""
-    if "data-" not in markup:
+    """Put each image's photo in its src (lazy-load attributes, srcset, a <noscript> copy);
+    drop images that are only placeholders: a feed must never publish one."""
+    if _IMG.search(markup) is None:
         return markup
+    if "noscript" in markup or "NOSCRIPT" in markup:
+        markup = _NOSCRIPT.sub(_noscript_copy, markup)
     return _IMG.sub(_promote, markup)
 
 
+def _noscript_copy(match: re.Match[str]) -> str:
+    """A placeholder <img> (or none) and its <noscript> copy become the copy's <img>."""
+    before, inner = match.group(1), _IMG.search(match.group(2))
+    if inner is None:
+        return match.group(0)  # no image inside: the sanitizer drops the <noscript>
+    if before is not None and real_src(_attrs(before)) is not None:
+        return before  # the lazy <img> names its photo; the copy would repeat it
+    return inner.group(0)
+
+
 def _promote(match: re.Match[str]) -> str:
-    """Rewrite one <img> tag's attributes for lazy loading scripts that never run in feeds."""
-    found = _ATTR.findall(match.group(0)[4:])
-    attrs = {k.lower(): html.unescape((v or "").strip("\"'")) for k, v in found}
-    lazy = next((attrs[k] for k in _LAZY_SRC if attrs.get(k)), None)
-    lazy_set = next((attrs[k] for k in _LAZY_SRCSET if attrs.get(k)), None)
-    if _PLACEHOLDER.search(attrs.get("src", "")) and lazy:
-        attrs["src"] = lazy
-        if lazy_set:
-            attrs["srcset"] = lazy_set
-    elif not lazy:
+    """One <img> tag with its photo in src; "" when it has only a placeholder."""
+    attrs = _attrs(match.group(0))
+    real = real_src(attrs)
+    if real is None:
+        return ""
+    lazy_set = next((attrs[k] for k in LAZY_SRCSET if attrs.get(k)), None)
+    tiny = [k for k in ("width", "height") if is_tiny(attrs.get(k))]
+    if real == attrs.get("src") and lazy_set is None and not tiny:
         return match.group(0)
+    attrs = {"src": real, **{k: v for k, v in attrs.items() if k != "src"}}
+    if lazy_set is not None:
+        attrs["srcset"] = lazy_set
+    for name in tiny:  # the placeholder's size, not the photo's
+        del attrs[name]
     body = " ".join(f'{k}="{_quote(v)}"' for k, v in attrs.items() if k != "/")
     return f"<img {body}>"
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    """An <img> tag's attributes, names lower-cased, values unescaped."""
+    found = _ATTR.findall(tag[4:].rstrip(">"))
+    return {k.lower(): html.unescape((v or "").strip("\"'")) for k, v in found}
 
 
 def _quote(value: str) -> str:
