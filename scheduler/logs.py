@@ -7,6 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from feeds.redact import redact
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, carrying the source id when a record has one."""
@@ -26,9 +28,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+class RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler whose every line (tracebacks too) has its secrets redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def setup(level: str = "INFO", fmt: str = "text") -> None:
     """Configure the root logger once."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = RedactingHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -23,7 +23,7 @@ from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
 from scheduler import jobs, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
-from scheduler.jobs import recovery, retention
+from scheduler.jobs import integrity, recovery, retention
 from scheduler.rebuilder import Rebuilder
 from sources import kinds
 from sources.model.spec import SourceSpec
@@ -40,9 +40,9 @@ def seed_sources(cfg: Config) -> None:
 class Service:
     """Owns the archive and every moving part; `run` blocks until SIGINT/SIGTERM."""
 
-    def __init__(self, cfg: Config, *, store: Store | None = None) -> None:
+    def __init__(self, cfg: Config, *, store: Store | None = None, init: bool = False) -> None:
         self.cfg = cfg
-        self.store = store or open_store(cfg.store_url)
+        self.store = store or open_store(cfg.store_url, init=init)
         self.site = cfg.site
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.poll_settings = jobs.PollSettings(
@@ -71,6 +71,8 @@ class Service:
         self, *, force: bool = False, on_feed: Callable[[str], None] | None = None
     ) -> publish.RebuildReport:
         """Rebuild every dirty feed (this process's share of them); `force` overrides the guard."""
+        if self.store.corruption is not None:
+            return publish.RebuildReport()  # writes are refused: keep serving what is stored
         jobs.release_embargoes(self.store, utcnow())
         report = publish.rebuild_dirty(
             self.store,
@@ -179,6 +181,7 @@ class Service:
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
+        integrity.check_in_background(self.store)
         if poll:
             self.schedule()
             self.scheduler.start()

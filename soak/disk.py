@@ -41,16 +41,17 @@ def _used_kb(path: Path) -> int:
     return (st.f_blocks - st.f_bfree) * st.f_frsize // 1024
 
 
-def _fill(setup: Setup, ledger: producers.Ledger, tries: int) -> tuple[int, int]:
-    """Push big articles until writes are refused; (refused, feed probes that failed)."""
-    refused = probes_failed = 0
+def _fill(setup: Setup, ledger: producers.Ledger, tries: int) -> tuple[int, int, int]:
+    """Push big articles until writes are refused; (refused, of them 503, probes failed)."""
+    refused = unavailable = probes_failed = 0
     for _ in range(tries):
         status = producers.push(setup.base, ledger, body_bytes=60_000, timeout=10)
         refused += 0 if 200 <= status < 300 else 1
+        unavailable += status == 503  # "cannot commit now, retry": never a bare 500
         probes_failed += 0 if get(setup.base + "/feeds/latest.json") == 200 else 1
         if refused >= 10:
             break
-    return refused, probes_failed
+    return refused, unavailable, probes_failed
 
 
 def run(work: Path) -> list[Figure]:
@@ -68,7 +69,7 @@ def run(work: Path) -> list[Figure]:
             wait_ready(setup, proc)
             if mounted:  # shrink to what is used plus 3 MB: the next big writes hit ENOSPC
                 _mount(mnt, f"{_used_kb(mnt) + 3072}k", remount=True)
-            refused, failed = _fill(setup, ledger, tries=200)
+            refused, unavailable, failed = _fill(setup, ledger, tries=200)
             alive = proc.poll() is None
             if mounted:
                 _mount(mnt, ROOMY, remount=True)
@@ -87,6 +88,13 @@ def run(work: Path) -> list[Figure]:
                 "> 0 (the fault happened)",
                 refused > 0,
                 how,
+            ),
+            Figure(
+                PHASE,
+                "disk-full refusals answered 503 (Retry-After)",
+                f"{unavailable}/{refused}",
+                "all",
+                unavailable == refused,
             ),
             Figure(
                 PHASE,

@@ -13,9 +13,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from feeds.archive import documents, pruning, queue
+from feeds.archive import documents as document_rows
+from feeds.archive import pruning, queue
 from feeds.archive.engine import Store
-from feeds.archive.tables import articles, feeds, page_changes
+from feeds.archive.tables import articles, documents, feeds, page_changes
 from feeds.build import publish
 from tests.test_archive_pages import NOW, SITE, atom_chain, guids, ingest, raw, rebuild
 
@@ -34,7 +35,7 @@ def no_full_check(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("a rebuild listed every stored page")
 
-    monkeypatch.setattr(documents, "stored_pages", refuse)
+    monkeypatch.setattr(document_rows, "stored_pages", refuse)
 
 
 def test_a_new_arrival_renders_no_old_page(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,16 +117,60 @@ def test_changes_are_consumed_by_the_build_that_saw_them(store: Store) -> None:
         assert conn.execute(sa.select(sa.func.count()).select_from(page_changes)).scalar() == 0
 
 
-def test_a_new_page_size_checks_every_page_once(store: Store) -> None:
-    ingest(store, [raw(n) for n in range(1, 24)])
+def archive_etags(store: Store, feed: str) -> dict[str, str]:
+    """path -> ETag of every stored archive page of a feed."""
+    stem = f"/feeds/{feed}/archive/"
+    with store.read() as conn:
+        rows = conn.execute(sa.select(documents.c.path, documents.c.etag)).all()
+    return {path: etag for path, etag in rows if path.startswith(stem)}
+
+
+def test_a_new_page_size_applies_only_to_new_pages(store: Store) -> None:
+    """Issue 17, case 8: on 7710bd8 widening pages re-cut every page and left page 5 served,
+    unlinked, repeating the stories of the new page 4 (RFC 5005 §4: pages never change)."""
+    ingest(store, [raw(n) for n in range(1, 24)])  # 5 pages of 4, then the current 3
     rebuild(store)
+    before = archive_etags(store, "latest")
     wider = dataclasses.replace(SITE, archive_page_items=5)
     with store.begin() as conn:
         queue.mark_dirty(conn, queue.all_feed_names(conn))
     publish.rebuild_dirty(store, wider, owner="test", now=lambda: NOW)
-    with store.read() as conn:
-        shapes = set(conn.execute(sa.select(feeds.c.archive_shape)).scalars())
-    assert any(s and s.startswith("5|") for s in shapes)
-    # (23 - 3) // 5 = 4 pages of 5, each listing 5 stories
+    assert archive_etags(store, "latest") == before  # not one byte of a published page moved
+    later = NOW + timedelta(minutes=5)
+    ingest(store, [raw(n) for n in range(24, 34)], now=later)
+    publish.rebuild_dirty(store, wider, owner="test", now=lambda: later)
     chain = atom_chain(store, "latest")
-    assert [len(e) for _, e in chain[1:]] == [5, 5, 5, 5]
+    # (33 - 3 - 20) // 5 = 2 new pages of 5 after the five pages of 4
+    assert [len(ids) for _, ids in chain[1:]] == [5, 5, 4, 4, 4, 4, 4]
+    stored = archive_etags(store, "latest")
+    assert sorted(stored) == sorted(f"{p.rsplit('.', 1)[0]}.{f}" for p, _ in chain[1:] for f in
+                                    ("rss", "atom", "json"))  # fmt: skip
+    unchanged = {p: e for p, e in before.items() if "/archive/5." not in p}
+    assert {p: stored[p] for p in unchanged} == unchanged  # page 5 gained a next link only
+    every = [i for _, ids in chain for i in ids]
+    assert len(every) == len(set(every)) == 33
+    assert full_check_writes(store) == set()  # the full check agrees with the layout
+
+
+def test_a_narrower_page_size_before_any_page_is_published(store: Store) -> None:
+    ingest(store, [raw(n) for n in range(1, 6)])  # (5 - 3) // 4 = 0 pages yet
+    rebuild(store)
+    narrow = dataclasses.replace(SITE, archive_page_items=2)
+    with store.begin() as conn:
+        queue.mark_dirty(conn, queue.all_feed_names(conn))
+    publish.rebuild_dirty(store, narrow, owner="test", now=lambda: NOW)
+    # nothing was published at 4: every page is cut at 2, from page 1
+    assert [len(ids) for _, ids in atom_chain(store, "latest")[1:]] == [2]
+
+
+def test_pages_built_before_the_layout_was_stored_keep_their_size(store: Store) -> None:
+    """An archive from before migration 0005: its shape says the size every page has."""
+    ingest(store, [raw(n) for n in range(1, 24)])
+    rebuild(store)
+    before = archive_etags(store, "latest")
+    with store.begin() as conn:
+        conn.execute(feeds.update().values(archive_layout=None, archive_shape="4|rss,atom,json|"))
+        queue.mark_dirty(conn, queue.all_feed_names(conn))
+    wider = dataclasses.replace(SITE, archive_page_items=5)
+    publish.rebuild_dirty(store, wider, owner="test", now=lambda: NOW)
+    assert archive_etags(store, "latest") == before

@@ -100,9 +100,16 @@ def start(wd: Workdir, env: dict[str, str] | None = None) -> subprocess.Popen[by
     )
 
 
+def read_only(archive: Path) -> sqlite3.Connection:
+    """A connection that never creates the file: an empty one would be refused at start."""
+    return sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
+
+
 def articles(wd: Workdir) -> dict[str, str]:
-    """id -> guid of every committed article (none if killed before the schema existed)."""
-    with sqlite3.connect(wd.db) as db:
+    """id -> guid of every committed article (none if killed before the archive existed)."""
+    if not wd.db.exists():  # a new archive appears whole, by rename, or not at all
+        return {}
+    with read_only(wd.db) as db:
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles'").fetchone():
             return {}
         return dict(db.execute("SELECT id, guid FROM articles").fetchall())
@@ -136,7 +143,9 @@ def settled_ids(wd: Workdir) -> set[str]:
 
 def check_documents(archive: Path) -> int:
     """Every stored document is complete and well-formed; return how many there are."""
-    with sqlite3.connect(archive) as db:
+    if not archive.exists():
+        return 0
+    with read_only(archive) as db:
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
             return 0  # killed before the schema existed (as `articles` allows for)
         rows = db.execute("SELECT path, body, gzip, br, item_count FROM documents").fetchall()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,14 +18,23 @@ from scheduler.service import Service
 ADMIN = ("/status", "/status.json", "/metrics")
 
 
-def status_of(app: App, path: str, client: str, token: str | None = None) -> int:
-    """One request through the ASGI app, as if from `client`."""
+def status_of(
+    app: App,
+    path: str,
+    client: str,
+    token: str | None = None,
+    on_body: Callable[[str], object] | None = None,
+) -> int:
+    """One request through the ASGI app, as if from `client`; `on_body` gets its text."""
     transport = httpx.ASGITransport(app=app, client=(client, 40000))
     headers = {"authorization": f"Bearer {token}"} if token else {}
 
     async def go() -> int:
         async with httpx.AsyncClient(transport=transport, base_url="http://feeds.test") as c:
-            return (await c.get(path, headers=headers)).status_code
+            reply = await c.get(path, headers=headers)
+            if on_body is not None:
+                on_body(reply.text)
+            return reply.status_code
 
     return asyncio.run(go())
 
@@ -45,10 +55,15 @@ def app_with(
     return service.make_app()
 
 
-def test_open_by_default(tmp_path: Path) -> None:
+def test_status_is_private_by_default(tmp_path: Path) -> None:
+    """Issue 17, case 8: on 7710bd8 /status and /status.json answered anyone (200)."""
     app = Service(write_config(tmp_path)).make_app()
-    for path in ADMIN:
-        assert status_of(app, path, "203.0.113.9") == 200
+    for path in ("/status", "/status.json", "/status/readers"):  # and any page added later
+        assert status_of(app, path, "203.0.113.9") == 403
+    assert status_of(app, "/status", "127.0.0.1") == 200
+    assert status_of(app, "/status.json", "::1") == 200
+    assert status_of(app, "/metrics", "203.0.113.9") == 200  # Prometheus scrapes from afar
+    assert status_of(app, "/healthz", "203.0.113.9") == 200
 
 
 def test_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

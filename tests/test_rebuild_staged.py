@@ -14,6 +14,7 @@ from test_archive_pages import BASE, NOW, NS, SITE, atom_chain, body, guids, ing
 from feeds.archive import documents as docs
 from feeds.archive import queue
 from feeds.archive.engine import Store
+from feeds.archive.history_changes import Built
 from feeds.build import publish
 
 real_render_pages = publish.render_pages
@@ -26,9 +27,14 @@ def test_an_arrival_while_pages_render_is_stored_and_published_next(
     arrived: list[int] = []
 
     def render_then_ingest(
-        conn: Connection, site: object, feed: str, numbers: Iterable[int], pages: int, now: datetime
+        conn: Connection,
+        site: object,
+        feed: str,
+        numbers: Iterable[int],
+        built: Built,
+        now: datetime,
     ) -> list[docs.Document]:
-        out = real_render_pages(conn, SITE, feed, numbers, pages, now)
+        out = real_render_pages(conn, SITE, feed, numbers, built, now)
         if feed == "latest" and not arrived:
             # an intake transaction while "latest" is mid-rebuild: it must not wait for it
             # (on SQLite a held write lock would make it wait 30 s and fail)
@@ -58,27 +64,38 @@ class Clock:
         return self.at
 
 
-def test_a_long_rebuild_keeps_the_leases_it_holds(
+def test_a_long_rebuild_keeps_the_lease_it_holds(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(store, [raw(n) for n in range(1, 40)])
     clock = Clock()
     taken_over: list[str] = []
+    offered: set[str] = set()
 
     def render_then_claim(
-        conn: Connection, site: object, feed: str, numbers: Iterable[int], pages: int, now: datetime
+        conn: Connection,
+        site: object,
+        feed: str,
+        numbers: Iterable[int],
+        built: Built,
+        now: datetime,
     ) -> list[docs.Document]:
-        out = real_render_pages(conn, SITE, feed, numbers, pages, now)
-        # another process polls the queue while this one is deep into "latest"
+        out = real_render_pages(conn, SITE, feed, numbers, built, now)
+        # another process polls the queue while this one is deep into a feed's pages
         with store.begin() as other:
-            taken_over.extend(n for n, _ in queue.claim_dirty(other, "other", clock.at, 120))
+            for name, _ in queue.claim_dirty(other, "other", clock.at, 120):
+                offered.add(name)
+                if name == feed:
+                    taken_over.append(name)
+                queue.release(other, name, "other")  # it gives them back untouched
         return out
 
     monkeypatch.setattr(publish, "render_pages", render_then_claim)
     report = publish.rebuild_dirty(store, SITE, owner="test", now=clock, lease_seconds=120)
-    # the clock ran far past the first lease's end; the others' leases were extended
+    # the clock ran far past the first lease's end; the feed in progress kept its lease
     assert clock.at > NOW + timedelta(seconds=300)
     assert taken_over == []
+    assert offered  # the feeds not yet started were free for the other process to take
     assert report.feeds == 4 and not report.failed
     with store.read() as conn:
         assert queue.pending(conn) == 0
@@ -107,12 +124,17 @@ def test_no_served_link_names_a_page_not_yet_stored(
     checks: list[int] = []
 
     def check_then_render(
-        conn: Connection, site: object, feed: str, numbers: Iterable[int], pages: int, now: datetime
+        conn: Connection,
+        site: object,
+        feed: str,
+        numbers: Iterable[int],
+        built: Built,
+        now: datetime,
     ) -> list[docs.Document]:
         if feed == "latest":
             reachable_links_resolve(store)  # what earlier page writes left served
             checks.append(1)
-        return real_render_pages(conn, SITE, feed, numbers, pages, now)
+        return real_render_pages(conn, SITE, feed, numbers, built, now)
 
     monkeypatch.setattr(publish, "render_pages", check_then_render)
     rebuild(store, NOW + timedelta(minutes=1))

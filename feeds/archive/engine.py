@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,18 +11,48 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 
+from feeds.archive import archive_file, availability
+from feeds.archive.archive_file import ArchiveRefused
+from feeds.archive.availability import ArchiveCorrupt
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 class Store:
-    """A handle on the archive; every write runs in one short transaction."""
+    """A handle on the archive; every write runs in one short transaction.
+
+    Once any statement reports corruption (or the background integrity check finds it),
+    `corruption` says what, `/healthz` answers 503 and every write is refused: writing
+    more into a damaged file can only spread the damage.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.corruption: str | None = None
+
+    def mark_corrupt(self, reason: str) -> None:
+        """Record that the archive is damaged: from now on writes are refused."""
+        if self.corruption is None:
+            self.corruption = reason
+            log.error("the archive is corrupt (%s): writes refused; restore a backup", reason)
+
+    @contextmanager
+    def _watched(self) -> Iterator[None]:
+        """Notice corruption in whatever runs inside (the error still propagates)."""
+        try:
+            yield
+        except Exception as exc:
+            if availability.is_corruption(exc):
+                self.mark_corrupt(availability.describe(exc))
+            raise
 
     @contextmanager
     def begin(self, *, durable: bool = False, derived: bool = False) -> Iterator[Connection]:
@@ -31,7 +62,9 @@ class Store:
         archive (a rebuild's documents and its built mark): on PostgreSQL its commit does not
         wait for the WAL flush, as SQLite's synchronous=NORMAL never does.
         """
-        with self.engine.connect() as conn:
+        if self.corruption is not None:
+            raise ArchiveCorrupt(self.corruption)
+        with self._watched(), self.engine.connect() as conn:
             if self.is_sqlite and durable:
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")
                 conn.commit()
@@ -59,7 +92,7 @@ class Store:
         It takes no write lock (WAL), so rendering from it never holds up writers. On
         PostgreSQL it is a READ COMMITTED transaction, as rebuilds there always were.
         """
-        with self.engine.connect() as conn, conn.begin():
+        with self._watched(), self.engine.connect() as conn, conn.begin():
             if self.is_sqlite:
                 conn.exec_driver_sql("BEGIN")
             yield conn
@@ -67,7 +100,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only connection."""
-        with self.engine.connect() as conn:
+        with self._watched(), self.engine.connect() as conn:
             yield conn
 
     def dispose(self) -> None:
@@ -123,12 +156,56 @@ def migrate(engine: Engine) -> None:
             # without this, a kill mid-migration could leave half a schema behind
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
+        _refuse_unknown_revision(conn, cfg)
         command.upgrade(cfg, "head")
 
 
-def open_store(url: str, *, run_migrations: bool = True) -> Store:
-    """Open (and create or migrate) the archive at a SQLAlchemy URL."""
+def _refuse_unknown_revision(conn: Connection, cfg: AlembicConfig) -> None:
+    """An archive migrated by a newer release cannot be brought "up" to ours: say so."""
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is None:
+        return
+    scripts = ScriptDirectory.from_config(cfg)
+    try:
+        scripts.get_revision(current)
+    except CommandError as exc:
+        raise ArchiveRefused(
+            f"the archive's schema is at revision {current}, newer than this release knows "
+            f"(newest {scripts.get_current_head()}): run the release that wrote it"
+        ) from exc
+
+
+def open_store(url: str, *, run_migrations: bool = True, init: bool = False) -> Store:
+    """Open (and create or migrate) the archive at a SQLAlchemy URL.
+
+    A SQLite file is checked first (feeds/archive/archive_file.py): a missing one is
+    created, an empty or foreign one refused unless `init`. A damaged archive, or one from
+    a newer release, raises ArchiveRefused with a message for the operator.
+    """
+    parsed = make_url(url)
+    database = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if run_migrations and database and database != ":memory:":
+        archive_file.prepare(Path(database), init=init, create=_create_sqlite)
     engine = make_engine(url)
     if run_migrations:
-        migrate(engine)
+        try:
+            migrate(engine)
+        except sa.exc.DatabaseError as exc:
+            engine.dispose()
+            if not availability.is_corruption(exc):
+                raise
+            raise ArchiveRefused(
+                f"the archive is damaged ({availability.describe(exc)}): restore a backup"
+            ) from exc
     return Store(engine)
+
+
+def _create_sqlite(path: Path) -> None:
+    """A new, migrated archive in one self-contained file (no WAL left beside it)."""
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    finally:
+        engine.dispose()

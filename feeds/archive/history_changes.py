@@ -45,17 +45,35 @@ def pending(conn: Connection, feed: str) -> Pending:
     return Pending(tuple(int(r.id) for r in rows), frozenset(int(r.position) for r in rows))
 
 
-def summary(conn: Connection, feed: str) -> tuple[int, str] | None:
-    """(pages published, settings shape) of the feed's last build, if recorded."""
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What a feed's last build published: its pages, their settings and their layout."""
+
+    pages: int
+    shape: str  # formats and excluded sources (feeds/build/compose.py)
+    layout: str | None  # feeds/build/history_layout.py; None before migration 0005
+
+
+def summary(conn: Connection, feed: str) -> Built | None:
+    """The summary of the feed's last build, if recorded."""
     row = conn.execute(
-        sa.select(feeds.c.archive_pages, feeds.c.archive_shape).where(feeds.c.name == feed)
+        sa.select(feeds.c.archive_pages, feeds.c.archive_shape, feeds.c.archive_layout).where(
+            feeds.c.name == feed
+        )
     ).first()
     if row is None or row.archive_pages is None or row.archive_shape is None:
         return None
-    return int(row.archive_pages), str(row.archive_shape)
+    return Built(int(row.archive_pages), str(row.archive_shape), row.archive_layout)
 
 
-def record_built(conn: Connection, feed: str, built: tuple[int, str] | None, seen: Pending) -> None:
+def stored_layout(conn: Connection, feed: str) -> str | None:
+    """The feed's page layout as last stored (feeds/build/history_layout.py), if any."""
+    q = sa.select(feeds.c.archive_layout).where(feeds.c.name == feed)
+    value = conn.execute(q).scalar()
+    return str(value) if value is not None else None
+
+
+def record_built(conn: Connection, feed: str, built: Built | None, seen: Pending) -> None:
     """After a build is stored: its summary (None for feeds without pages), changes consumed.
 
     Only the changes this build saw are deleted: one noted by a writer that committed after
@@ -65,7 +83,9 @@ def record_built(conn: Connection, feed: str, built: tuple[int, str] | None, see
         conn.execute(
             feeds.update()
             .where(feeds.c.name == feed)
-            .values(archive_pages=built[0], archive_shape=built[1])
+            .values(
+                archive_pages=built.pages, archive_shape=built.shape, archive_layout=built.layout
+            )
         )
     if seen.ids:
         conn.execute(page_changes.delete().where(page_changes.c.id.in_(seen.ids)))

@@ -170,12 +170,18 @@ def listed_page_counts(
     excluded: Collection[str] = (),
     *,
     first: int = 1,
+    origin: tuple[int, int] = (1, 1),
 ) -> dict[int, int]:
-    """Listed (not withdrawn) members per page for positions first…last, in one grouped query."""
+    """Listed (not withdrawn) members per page for positions first…last, in one grouped query.
+
+    Pages of `page_items` positions each, page origin[0] starting at position origin[1]
+    (one segment of a feed's layout, feeds/build/history_layout.py).
+    """
     if last < first:
         return {}
+    first_page, first_position = origin
     # floor division: SQLAlchemy 2 renders `/` on integers as true division
-    page = ((memberships.c.position - 1) // page_items + 1).label("page")
+    page = ((memberships.c.position - first_position) // page_items + first_page).label("page")
     where = [
         *_members(feed, True, excluded),
         memberships.c.position >= first,
@@ -187,13 +193,11 @@ def listed_page_counts(
     return {int(p): int(n) for p, n in conn.execute(q.group_by(page))}
 
 
-def recently_withdrawn_pages(
-    conn: Connection, feed: str, page_items: int, since: datetime
-) -> set[int]:
-    """Pages holding a member withdrawn since a time (uses the feed/live index)."""
+def recently_withdrawn_positions(conn: Connection, feed: str, since: datetime) -> set[int]:
+    """Positions of members withdrawn since a time (uses the feed/live index)."""
     q = sa.select(memberships.c.position).where(
         memberships.c.feed == feed,
         memberships.c.live.is_(False),
         memberships.c.left_at >= since,
     )
-    return {(int(p) - 1) // page_items + 1 for p in conn.execute(q).scalars()}
+    return {int(p) for p in conn.execute(q).scalars()}

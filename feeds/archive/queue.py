@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -113,10 +113,17 @@ def mark_dirty(conn: Connection, names: Iterable[str]) -> None:
 
 
 def claim_dirty(
-    conn: Connection, owner: str, now: datetime, ttl_seconds: float, limit: int = 1000
+    conn: Connection,
+    owner: str,
+    now: datetime,
+    ttl_seconds: float,
+    limit: int = 1000,
+    skip: Collection[str] = (),
 ) -> list[tuple[str, int]]:
-    """Lease dirty feeds nobody holds; return (name, dirty_seq) pairs to rebuild."""
+    """Lease dirty feeds nobody holds (but those in `skip`); return (name, dirty_seq) pairs."""
     free = sa.or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now)
+    if skip:
+        free = sa.and_(free, feeds.c.name.not_in(sorted(skip)))
     # SKIP LOCKED (PostgreSQL; SQLite has one writer anyway): never wait on a feed row an
     # intake transaction is marking, which is what could otherwise deadlock the two
     candidates = [
@@ -155,9 +162,17 @@ def finish(conn: Connection, name: str, owner: str, built_seq: int) -> None:
     conn.execute(_FINISH, {"b_name": name, "b_owner": owner, "b_built_seq": built_seq})
 
 
-def extend_leases(conn: Connection, owner: str, until: datetime) -> None:
-    """Push back the end of every lease `owner` holds: it is still working through them."""
-    conn.execute(feeds.update().where(feeds.c.lease_owner == owner).values(lease_until=until))
+def extend_lease(conn: Connection, name: str, owner: str, until: datetime) -> None:
+    """Push back the end of one feed's lease: its holder is still rebuilding it.
+
+    Only the work that holds a lease extends it: a lease left behind by a failed rebuild
+    (whose release failed too, say on a full disk) must be left to expire.
+    """
+    conn.execute(
+        feeds.update()
+        .where(feeds.c.name == name, feeds.c.lease_owner == owner)
+        .values(lease_until=until)
+    )
 
 
 def release(conn: Connection, name: str, owner: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from feeds.archive.tables import source_state
 from feeds.archive.upsert import insert_ignore, upsert
+from sources.model.raw import encodable_text
 from sources.model.state import SourceState
 
 _FIELDS = tuple(f for f in SourceState.__dataclass_fields__ if f != "memo")
@@ -43,7 +44,8 @@ def by_id(conn: Connection) -> dict[str, SourceState]:
 
 def save(conn: Connection, state: SourceState) -> None:
     """Store a source's state (keeping any lease columns as they are)."""
-    row: dict[str, object] = {f: getattr(state, f) for f in _FIELDS}
+    # an error text may quote a file name that is not UTF-8: keep it storable
+    row: dict[str, object] = {f: _storable(getattr(state, f)) for f in _FIELDS}
     row["memo"] = json.dumps(dict(state.memo), sort_keys=True)
     upsert(conn, source_state, row, ["source_id"])
 
@@ -81,3 +83,7 @@ def unretire(conn: Connection, source_id: str, now: datetime) -> bool:
         .values(retired=False, gone_count=0, consecutive_failures=0, next_due=now)
     )
     return bool(result.rowcount)
+
+
+def _storable(value: object) -> object:
+    return encodable_text(value) if isinstance(value, str) else value

@@ -97,6 +97,9 @@ feeds = sa.Table(
     # feed touches only new and changed pages instead of checking every page (0004)
     sa.Column("archive_pages", sa.BigInteger, nullable=True),
     sa.Column("archive_shape", sa.Text, nullable=True),
+    # which positions each page covers (feeds/build/history_layout.py): a page, once published,
+    # keeps its range whatever archive_page_items says later (0005)
+    sa.Column("archive_layout", sa.Text, nullable=True),
     # partial: only dirty rows, so claim_dirty and pending() never read every feed (0002)
     sa.Index(
         "ix_feeds_dirty",

@@ -10,6 +10,8 @@ withdrawn. So current + pages 1…K partition the live members: each appears exa
 with no gap when a page closes, and the current document never drops to a handful of items
 just after a page is published. `items` is therefore the fewest arrivals the current
 document of an archived feed carries; combos (not archived) carry the newest `items`.
+P is the size the page was published with: after `archive_page_items` changes, only pages
+published later take the new size (feeds/build/history_layout.py, feeds/build/history_plan.py).
 
 The current document links to page K (prev-archive; JSON Feed next_url); each page links
 to current, and to its neighbours (prev-archive, next-archive) where they exist.

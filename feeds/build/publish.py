@@ -129,18 +129,19 @@ def _store_stale_pages(
 ) -> list[str]:
     """Render and store a feed's stale history pages a few at a time; the paths that changed."""
     changed: list[str] = []
-    published = rendered.built[0] if rendered.built else 0
+    feed = rendered.feed
     # newest first: a page's next-archive link then always names a page already stored,
     # so a reader walking the chain from what is served never meets a missing page (new
     # pages become reachable only through the previous newest, rewritten after them)
     for numbers in _batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
+        assert rendered.built is not None, "only feeds with history pages have stale pages"
         with store.snapshot() as conn:
-            pages = render_pages(conn, site, rendered.feed, numbers, published, now)
+            pages = render_pages(conn, site, feed, numbers, rendered.built, now)
         with store.begin(derived=True) as conn:
             changed += store_changed(conn, site, pages, now)
             if lease is not None:
                 clock, seconds = lease
-                queue.extend_leases(conn, owner, clock() + timedelta(seconds=seconds))
+                queue.extend_lease(conn, feed, owner, clock() + timedelta(seconds=seconds))
     return changed
 
 
@@ -159,39 +160,51 @@ def rebuild_dirty(
 
     `force` skips the publish guard, for an operator who confirmed a large drop is right.
     A feed whose rebuild fails keeps its last good documents and stays dirty; the others
-    go on (it is retried at the next pass, not in a loop within this one).
+    go on (it is retried at the next pass, not in a loop within this one). Feeds are
+    leased one at a time, just before their rebuild, so a lease is only ever held by the
+    work in progress, and processes sharing the archive share the queue feed by feed.
     """
     started = time.perf_counter()
     report = RebuildReport()
     failed: set[str] = set()
     while True:
         with store.begin() as conn:
-            claimed = queue.claim_dirty(conn, owner, now(), lease_seconds, limit=200)
-            claimed = [c for c in claimed if c[0] not in failed]
-            for feed in failed:
-                queue.release(conn, feed, owner)
+            claimed = queue.claim_dirty(conn, owner, now(), lease_seconds, limit=1, skip=failed)
         if not claimed:
             break
-        for feed, seq in claimed:
-            try:
-                changed = rebuild_one(
-                    store, site, feed, owner, seq, now(), force=force, lease=(now, lease_seconds)
-                )
-            except Exception:  # one broken feed must not hold back every other feed
-                log.exception("rebuild of feed %s failed; its last good documents stay", feed)
-                failed.add(feed)
-                with store.begin() as conn:
-                    queue.release(conn, feed, owner)
-                continue
-            report.feeds += 1
-            report.changed.extend(changed)
-            if on_feed is not None:
-                on_feed(feed)
-            if changed and on_change is not None:
-                on_change(changed)
+        ((feed, seq),) = claimed
+        try:
+            changed = rebuild_one(
+                store, site, feed, owner, seq, now(), force=force, lease=(now, lease_seconds)
+            )
+        except Exception:  # one broken feed must not hold back every other feed
+            log.exception("rebuild of feed %s failed; its last good documents stay", feed)
+            failed.add(feed)
+            _give_back(store, feed, owner, lease_seconds)
+            continue
+        report.feeds += 1
+        report.changed.extend(changed)
+        if on_feed is not None:
+            on_feed(feed)
+        if changed and on_change is not None:
+            on_change(changed)
     report.failed = sorted(failed)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _give_back(store: Store, feed: str, owner: str, lease_seconds: float) -> None:
+    """Release a failed rebuild's lease; if even that fails (a full disk), it expires."""
+    try:
+        with store.begin() as conn:
+            queue.release(conn, feed, owner)
+    except Exception:  # the failure that stopped the rebuild may stop this write too
+        log.warning(
+            "could not release the lease of feed %s; it expires within %.0f s",
+            feed,
+            lease_seconds,
+            exc_info=True,
+        )
 
 
 def start_feeds(store: Store, names: Iterable[str]) -> list[str]:

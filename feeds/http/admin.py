@@ -1,4 +1,9 @@
-"""Keep operator pages (/status, /status.json, /metrics) to a token and/or loopback."""
+"""Keep operator pages (/status, /status.json, /status/…, /metrics) to a token and/or loopback.
+
+Status pages name every source with its health and last error: they are private by
+default. Without an `[admin]` token they answer loopback clients only, whatever
+`loopback_only` says; with one, they need it, as /metrics does.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,23 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ADMIN_PATHS = frozenset({"/status", "/status.json", "/metrics"})
+STATUS_PATHS = frozenset({"/status", "/status.json"})
 _LOOPBACK = ("127.", "::1", "::ffff:127.")
+
+
+def is_operator_page(path: str) -> bool:
+    """Is this an operator page (any /status/… page added later included)?"""
+    return path in ADMIN_PATHS or is_status_page(path)
+
+
+def is_status_page(path: str) -> bool:
+    """Is this a status page, private by default?"""
+    return path in STATUS_PATHS or path.startswith("/status/")
 
 
 @dataclass(frozen=True, slots=True)
 class AdminAccess:
-    """Who may read operator pages; the default restricts nothing."""
+    """Who may read operator pages; by default status pages answer loopback clients only."""
 
     token_required: bool = False  # [admin] token_env is set
     token: str = ""  # its value; empty while required means nobody gets in (fail closed)
@@ -22,7 +38,8 @@ class AdminAccess:
 
 def refusal(access: AdminAccess, scope: Scope) -> int | None:
     """The status to refuse an operator-page request with, or None to let it through."""
-    if access.loopback_only:
+    private = is_status_page(scope["path"]) and not access.token_required
+    if access.loopback_only or private:
         client = scope.get("client")
         # the socket peer, never X-Forwarded-For: a header is the client's to invent
         if not client or not str(client[0]).startswith(_LOOPBACK):
@@ -45,7 +62,7 @@ class AdminGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = None
-        if scope["type"] == "http" and scope["path"] in ADMIN_PATHS:
+        if scope["type"] == "http" and is_operator_page(scope["path"]):
             status = refusal(self.access, scope)
         if status is None:
             await self.app(scope, receive, send)

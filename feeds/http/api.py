@@ -8,20 +8,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from feeds.archive import availability
 from feeds.errors import Refused
 from feeds.intake.push import PushIntake
 from feeds.metrics import PUSH_REQUESTS
 from sources.errors import RejectedBatch
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _QUERY_TOKENS = ("token", "access_token", "api_key", "apikey", "key", "auth")
+# when to try again after the archive could not commit (a full disk, a server restarting)
+RETRY_AFTER_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,7 @@ class PushApi:
             actor = self._authenticate(request)
             _require_json(request)
             body = await _read_body(request, self.settings.max_body_bytes)
-            done = await run_in_threadpool(self.intake.post, body, actor=actor, now=self.now())
+            done = await _committed(self.intake.post, body, actor=actor, now=self.now())
         except Refused as exc:
             return _refusal(exc)
         except RejectedBatch as exc:  # unreadable JSON is a bad request; bad articles, 422
@@ -87,7 +92,7 @@ class PushApi:
         try:
             actor = self._authenticate(request)
             ref = request.path_params["ref"]
-            done = await run_in_threadpool(self.intake.withdraw, ref, actor=actor, now=self.now())
+            done = await _committed(self.intake.withdraw, ref, actor=actor, now=self.now())
         except Refused as exc:
             return _refusal(exc)
         if done is None:
@@ -126,6 +131,22 @@ class PushApi:
         return name
 
 
+async def _committed(write: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Run an archive write off the event loop; 503 when the archive cannot commit now.
+
+    A full disk, a database server that is down or a corrupt archive is no fault of the
+    request: the transaction rolled back, nothing is stored, and the client should retry
+    (RFC 9110 §15.6.4 503, §10.2.3 Retry-After).
+    """
+    try:
+        return await run_in_threadpool(write, *args, **kwargs)
+    except Exception as exc:
+        if not availability.cannot_commit(exc):
+            raise
+        log.warning("push refused, the archive cannot commit: %s", availability.describe(exc))
+        raise Refused(503, "the archive cannot store articles now; nothing was stored") from exc
+
+
 def _require_json(request: Request) -> None:
     """415 unless the body is declared JSON (application/json or any +json type)."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -154,6 +175,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 def _refusal(exc: Refused) -> Response:
     headers = {"www-authenticate": 'Bearer realm="newsfeeds"'} if exc.status == 401 else None
+    if exc.status == 503:
+        headers = {"retry-after": str(RETRY_AFTER_SECONDS)}
     return _answer(exc.status, {"error": exc.message, **exc.extra}, headers)
 
 

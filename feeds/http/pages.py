@@ -23,6 +23,7 @@ from feeds.build import guard
 from feeds.http import discovery
 from feeds.http.conditional import http_date, is_fresh
 from feeds.metrics import REGISTRY
+from feeds.redact import redact
 from feeds.site import Site
 
 # is_fresh reads the date only for If-Modified-Since, dropped when a page has no date
@@ -34,7 +35,7 @@ def _iso(when: datetime | None) -> str | None:
 
 
 def status_rows(store: Store, configured: list[tuple[str, str, str]]) -> list[dict[str, object]]:
-    """Health of every configured source, as plain JSON-able rows."""
+    """Health of every configured source, as plain JSON-able rows, secrets redacted."""
     with store.read() as conn:
         states = source_state.by_id(conn)
     rows: list[dict[str, object]] = []
@@ -44,10 +45,10 @@ def status_rows(store: Store, configured: list[tuple[str, str, str]]) -> list[di
             {
                 "id": sid,
                 "kind": kind,
-                "url": s.url if s else url,
+                "url": redact(s.url if s else url),
                 "last_attempt": _iso(s.last_attempt) if s else None,
                 "last_success": _iso(s.last_success) if s else None,
-                "last_error": s.last_error if s else None,
+                "last_error": redact(s.last_error) if s and s.last_error else None,
                 "consecutive_failures": s.consecutive_failures if s else 0,
                 "next_due": _iso(s.next_due) if s else None,
                 "retired": s.retired if s else False,
@@ -130,6 +131,8 @@ class Pages:
         )
 
     async def healthz(self, request: Request) -> Response:
+        if self.store.corruption is not None:
+            return PlainTextResponse("archive corrupt; writes refused\n", status_code=503)
         try:
             await run_in_threadpool(self._ping)
         except Exception:

@@ -19,6 +19,15 @@ from sources.model.utc import as_utc
 from sources.normalize import identity_keys, mint_id
 
 
+def admitted(items: Sequence[RawItem]) -> list[RawItem]:
+    """Items as the archive holds them: every string encodable, before anything is stored.
+
+    The one place raw text is made storable, so every way in (polls, the push API, the
+    drop folder) gets the same treatment: a lone surrogate becomes U+FFFD.
+    """
+    return [raw.encodable() for raw in items]
+
+
 class Batch:
     """One poll against the archive: decided item by item in memory, written in bulk.
 
@@ -45,7 +54,7 @@ class Batch:
 
     def take(self, items: Sequence[RawItem]) -> None:
         """Take every item in order, then write what is left and queue the touched feeds."""
-        keyed = [(raw, identity_keys(raw, self.source)) for raw in items]
+        keyed = [(raw, identity_keys(raw, self.source)) for raw in admitted(items)]
         self._look_up(keyed)
         for raw, keys in keyed:
             self._take(raw, keys)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from feeds.archive import archived, audit, originals
 from feeds.archive.engine import Store
+from feeds.intake.batch import admitted
 from feeds.intake.rules import IntakeRules
 from feeds.intake.take import take_all
 from feeds.metrics import ARTICLES
@@ -86,6 +87,7 @@ def store(
     now: datetime,
 ) -> Done:
     """Store a read batch and its audit entries in one fully synced transaction."""
+    raws = admitted(raws)  # as stored: what the answer and the audit name is what is kept
     with archive.begin(durable=True) as conn:
         result = take_all(conn, source, raws, rules, now=now)
         if result.rejected:  # refuse whole rather than store a part

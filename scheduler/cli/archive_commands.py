@@ -8,17 +8,19 @@ import click
 from rich.table import Table
 
 from feeds.archive import documents as docs
-from feeds.archive import open_store, source_state
-from scheduler.cli.base import _config, _when, console, main, out
+from feeds.archive import source_state
+from feeds.redact import redact
+from scheduler.cli.base import _config, _when, archive, console, init_option, main, out
 from scheduler.clock import utcnow
 
 
 @main.command()
+@init_option
 @click.pass_context
-def sources(ctx: click.Context) -> None:
+def sources(ctx: click.Context, init: bool) -> None:
     """Show each source's health as a table."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = archive(cfg, init)
     with store.read() as conn:
         states = source_state.by_id(conn)
     table = Table("source", "kind", "health", "last success", "failures", "next due", "last error")
@@ -36,17 +38,18 @@ def sources(ctx: click.Context) -> None:
             _when(s.last_success if s else None),
             str(s.consecutive_failures if s else 0),
             _when(s.next_due if s else None),
-            (s.last_error or "") if s else "",
+            redact(s.last_error or "") if s else "",
         )
     out.print(table)
 
 
 @main.command()
+@init_option
 @click.pass_context
-def feeds(ctx: click.Context) -> None:
+def feeds(ctx: click.Context, init: bool) -> None:
     """List every feed URL with its item count and last update."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = archive(cfg, init)
     with store.read() as conn:
         rows = docs.listing(conn)
     table = Table("url", "items", "last change (UTC)")
@@ -65,8 +68,9 @@ def check_config(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
+@init_option
 @click.pass_context
-def backup(ctx: click.Context, path: str) -> None:
+def backup(ctx: click.Context, path: str, init: bool) -> None:
     """Copy the SQLite archive to PATH, safely while it runs.
 
     Uses SQLite's online backup API, so the copy is consistent. For PostgreSQL use pg_dump.
@@ -79,6 +83,7 @@ def backup(ctx: click.Context, path: str) -> None:
     url = make_url(cfg.store_url)
     if url.get_backend_name() != "sqlite" or not url.database:
         raise click.UsageError("backup copies SQLite archives; use pg_dump for PostgreSQL")
+    archive(cfg, init).dispose()  # the same checks as every command: an archive, undamaged
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(url.database) as src, sqlite3.connect(path) as dst:
         src.backup(dst)  # SQLite's online backup API: consistent while the service writes
@@ -87,11 +92,12 @@ def backup(ctx: click.Context, path: str) -> None:
 
 @main.command()
 @click.argument("source_id")
+@init_option
 @click.pass_context
-def unretire(ctx: click.Context, source_id: str) -> None:
+def unretire(ctx: click.Context, source_id: str, init: bool) -> None:
     """Bring a retired source (410 Gone) back into the schedule."""
     cfg = _config(ctx)
-    store = open_store(cfg.store_url)
+    store = archive(cfg, init)
     with store.begin() as conn:
         found = source_state.unretire(conn, source_id, utcnow())
     if not found:

@@ -7,6 +7,9 @@ import sys
 import click
 from rich.console import Console
 
+from feeds.archive import open_store
+from feeds.archive.archive_file import ArchiveRefused
+from feeds.archive.engine import Store
 from scheduler import logs
 from scheduler.config import Config, load
 from scheduler.errors import ConfigError
@@ -14,6 +17,7 @@ from scheduler.service import Service
 
 EXIT_CONFIG = 3  # the config is invalid
 EXIT_PARTIAL = 1  # the command ran, but some work failed (a source, a feed)
+EXIT_ARCHIVE = 4  # the archive cannot be opened as it is (empty, not an archive, damaged)
 
 # markup off: messages carry config values and upstream text ("[[sections]]", "[/b]"),
 # which rich would otherwise read as markup, eat or fail on
@@ -72,15 +76,33 @@ class Commands(click.Group):
 def main(ctx: click.Context, config_path: str, log_level: str) -> None:
     """newsfeeds: ingest news sources and serve RSS, Atom and JSON Feed.
 
-    Exit status: 0 success, 1 some work failed, 2 bad usage, 3 invalid config.
+    Exit status: 0 success, 1 some work failed, 2 bad usage, 3 invalid config,
+    4 the archive cannot be opened as it is (empty, not an archive, damaged).
     """
     ctx.obj = {"config": config_path, "log_level": log_level}
 
 
-def _service(ctx: click.Context) -> Service:
+def archive(cfg: Config, init: bool) -> Store:
+    """Open the configured archive, or exit with the reason it was refused."""
+    try:
+        return open_store(cfg.store_url, init=init)
+    except ArchiveRefused as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_ARCHIVE)
+
+
+init_option = click.option(
+    "--init",
+    is_flag=True,
+    help="Start a new archive where the file exists but is empty or not an archive "
+    "(anything in it is kept beside the new one).",
+)
+
+
+def _service(ctx: click.Context, init: bool) -> Service:
     cfg = _config(ctx)
     logs.setup(ctx.obj["log_level"], cfg.log_format)
-    return Service(cfg)
+    return Service(cfg, store=archive(cfg, init))
 
 
 def _when(value: object) -> str:

@@ -10,43 +10,47 @@ from rich.progress import Progress
 from feeds.archive import queue
 from feeds.build import publish
 from feeds.catalog import parse_name
-from scheduler.cli.base import EXIT_PARTIAL, _service, console, main
+from feeds.redact import redact
+from scheduler.cli.base import EXIT_PARTIAL, _service, console, init_option, main
 from scheduler.clock import utcnow
 from scheduler.jobs import retention
 
 
 @main.command()
+@init_option
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, init: bool) -> None:
     """Poll sources and serve feeds until SIGINT/SIGTERM.
 
     A stop finishes the write in flight, closes the archive and exits 0. After a restart
     each source is polled when it was next due, not all at once.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     console.print(f"serving on http://{service.cfg.host}:{service.cfg.port}/")
     service.run()
 
 
 @main.command()
+@init_option
 @click.pass_context
-def serve(ctx: click.Context) -> None:
+def serve(ctx: click.Context, init: bool) -> None:
     """Serve feeds from the archive without polling.
 
     For a process beside a separate poller, or with `newsfeeds ingest` run from cron.
     """
-    _service(ctx).run(poll=False)
+    _service(ctx, init).run(poll=False)
 
 
 @main.command()
 @click.argument("source_ids", nargs=-1)
+@init_option
 @click.pass_context
-def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
+def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
     """Poll sources once, rebuild what changed, and exit.
 
     With SOURCE_IDS, only those sources. Exit status 1 when any poll failed.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     from scheduler.service import seed_sources
 
     seed_sources(service.cfg)
@@ -64,7 +68,8 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
             progress.advance(task)
             console.print(
                 f"{spec.id}: {outcome.outcome}, {outcome.new} new, "
-                f"{outcome.edited} edited" + (f" — {outcome.error}" if outcome.error else "")
+                f"{outcome.edited} edited"
+                + (f" — {redact(outcome.error)}" if outcome.error else "")
             )
     service.rebuild()
     service.store.dispose()
@@ -78,13 +83,14 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
     is_flag=True,
     help="Publish even where the publish guard refused a large unexplained drop of items.",
 )
+@init_option
 @click.pass_context
-def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
+def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bool) -> None:
     """Regenerate feeds from the archive.
 
     With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     service.start_feeds()
     if feed_names:
         bad = [n for n in feed_names if parse_name(n) is None]
@@ -108,8 +114,9 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only report what would be pruned.")
+@init_option
 @click.pass_context
-def prune(ctx: click.Context, dry_run: bool) -> None:
+def prune(ctx: click.Context, dry_run: bool, init: bool) -> None:
     """Apply retention now (see --dry-run).
 
     Takes articles older than retention.current_days out of current feeds and prunes
@@ -117,7 +124,7 @@ def prune(ctx: click.Context, dry_run: bool) -> None:
     small marker (id, guid, URL, hash), so a story polled again is not published again
     as new. The running service does this every hour.
     """
-    service = _service(ctx)
+    service = _service(ctx, init)
     if dry_run:
         report = retention.plan(service.store, service.retention, utcnow())
         console.print(

@@ -11,10 +11,10 @@ from datetime import datetime
 import click
 from rich.table import Column, Table
 
-from feeds.archive import open_store
 from feeds.intake import renormalize
 from feeds.intake.preview import preview
-from scheduler.cli.base import EXIT_PARTIAL, _config, console, main, out
+from feeds.redact import redact
+from scheduler.cli.base import EXIT_PARTIAL, _config, archive, console, init_option, main, out
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.service import Service
@@ -31,8 +31,9 @@ from sources.net.fetch import fetch
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only show what would change; store nothing.")
 @click.argument("source_ids", nargs=-1)
+@init_option
 @click.pass_context
-def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) -> None:
+def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...], init: bool) -> None:
     """Re-normalize stored articles from their raw input.
 
     Uses the current normalizer and config. With SOURCE_IDS, only those sources'
@@ -44,7 +45,7 @@ def reprocess(ctx: click.Context, dry_run: bool, source_ids: tuple[str, ...]) ->
     unknown = set(source_ids) - {s.id for s in cfg.sources}
     if unknown:
         raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}")
-    store, now, rules = open_store(cfg.store_url), utcnow(), cfg.intake
+    store, now, rules = archive(cfg, init), utcnow(), cfg.intake
     changed = notes = 0
     feeds: set[str] = set()
     specs = {s.id: s for s in cfg.sources}
@@ -124,7 +125,7 @@ def try_source(ctx: click.Context, source: str) -> None:
         spec = spec_for(cfg, source, now)
         made, rejected, warning = trial(cfg, spec, now)
     except SourceError as exc:
-        console.print(f"{source}: {exc}", style="red")
+        console.print(redact(f"{source}: {exc}"), style="red")
         sys.exit(EXIT_PARTIAL)
     out.print(_table(spec, made))
     if warning:

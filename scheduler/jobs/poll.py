@@ -53,6 +53,8 @@ def poll(
     store: Store, spec: SourceSpec, settings: PollSettings, now: Clock, *, force: bool = False
 ) -> PollOutcome:
     """Poll one source once, if it is due and no other process holds it."""
+    if store.corruption is not None:  # nothing fetched could be stored: do not fetch
+        return PollOutcome(spec.id, "failed", error="the archive is corrupt; writes refused")
     started = now()
     with store.begin() as conn:
         if not source_state.claim(
@@ -96,9 +98,18 @@ def _failed(
         settings=settings.fetch,
         rng=random.Random(),
     )
-    with store.begin() as conn:
-        source_state.save(conn, new_state)
-        source_state.release(conn, spec.id, settings.owner)
+    try:
+        with store.begin() as conn:
+            source_state.save(conn, new_state)
+            source_state.release(conn, spec.id, settings.owner)
+    except Exception:  # the archive failing too (a full disk): the lease then expires
+        log.warning(
+            "source %s: could not record the failed poll; its lease expires within %.0f s",
+            spec.id,
+            settings.lease_seconds,
+            exc_info=True,
+            extra={"source": spec.id},
+        )
     POLLS.labels(spec.id, "failed").inc()
     log.warning(
         "source %s: poll failed: %s", spec.id, new_state.last_error, extra={"source": spec.id}

@@ -37,13 +37,15 @@ field of the wrong type, absurd nesting) fails as a whole: a person should look 
 
 Hand-off: `collect` never moves files, because moving a file before the archive has
 committed its items would lose them on a crash. It returns the items, `memo`
-{file name: sha256} of the files it consumed and one `notes` entry
+{file name: sha256} of the files it read (a file the `fetch.max_entries` cap fell in is
+marked as taken in part, see sources/kinds/drop_progress.py) and one `notes` entry
 "failed:<file name>:<reason>" per bad file. After committing, the scheduler calls the
 kind's `after_commit` hook, that is `settle(source, collected.memo, failures(collected))`,
-which moves consumed files to `done/` and bad ones to `failed/` (with
-`failed/<name>.error.txt` saying why). Items do not carry their file name: one poll is
-committed as a whole, so all its files settle together. A crash between commit and
-settle re-reads the files; upserts by id make that harmless.
+which moves files taken whole to `done/` and bad ones to `failed/` (with
+`failed/<name>.error.txt` saying why); a file taken in part stays, and the next poll
+resumes after its stored items. Items do not carry their file name: one poll is committed
+as a whole, so all its files settle together. A crash between commit and settle re-reads
+the files; upserts by id make that harmless.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from sources.errors import BadFile, SourceError
-from sources.kinds import options
+from sources.kinds import drop_progress, options
 from sources.kinds.base import CollectContext, Collected
 from sources.kinds.records import read_export
 from sources.model.raw import RawItem
@@ -72,14 +74,21 @@ _FAILED_PREFIX = "failed:"
 
 
 def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Collected:
-    """Read every settled file in the drop folder into raw items; move nothing."""
+    """Read settled files into at most `max_entries` raw items; move nothing.
+
+    Files are taken whole while they fit; the one the cap falls in is taken in part and
+    the rest waits for the next poll (sources/kinds/drop_progress.py), so no item is skipped.
+    """
     folder = _folder(source)
     settle_seconds = options.settle_seconds(source)
     items: list[RawItem] = []
-    consumed: dict[str, str] = {}
+    memo: dict[str, str] = {}
     notes: list[str] = []
     ignored: list[str] = []
     for path in _ready_files(folder, settle_seconds):
+        room = ctx.fetch.max_entries - len(items)
+        if room <= 0:
+            break  # the cap: later files are read by the next poll
         try:
             data = _read(path, ctx.fetch.max_bytes)
             digest = hashlib.sha256(data).hexdigest()
@@ -87,12 +96,16 @@ def collect(source: SourceSpec, state: SourceState, ctx: CollectContext) -> Coll
         except BadFile as exc:
             notes.append(f"{_FAILED_PREFIX}{path.name}:{exc}")
             continue
-        items.extend(found.items[: max(0, ctx.fetch.max_entries - len(items))])
+        start = drop_progress.resume_at(state.memo, path.name, digest)
+        taken = found.items[start : start + room]
+        items.extend(taken)
         ignored += [f"{path.name} {where}" for where in found.ignored]
-        consumed[path.name] = digest
+        upto = start + len(taken)
+        whole = upto >= len(found.items)
+        memo[path.name] = digest if whole else drop_progress.part_taken(digest, upto)
     return Collected(
         items=tuple(items),
-        memo=MappingProxyType(consumed),
+        memo=MappingProxyType(memo),
         notes=tuple(notes),
         warning=_ignored_warning(ignored),
     )
@@ -140,9 +153,11 @@ def failures(collected: Collected) -> dict[str, str]:
 
 
 def settle(source: SourceSpec, consumed: Mapping[str, str], failed: Mapping[str, str]) -> None:
-    """After a commit: move consumed files to done/ and bad ones to failed/ with the reason."""
+    """After a commit: move files taken whole to done/ and bad ones to failed/ with the reason."""
     folder = _folder(source)
     for name, digest in consumed.items():
+        if not drop_progress.is_whole(digest):
+            continue  # taken in part: the rest of it is the next poll's
         path = folder / name
         # A file rewritten since it was read holds content nobody committed: keep it.
         if _digest_or_none(path) == digest:

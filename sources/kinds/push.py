@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sources.errors import BadFile, RejectedBatch, problem
+from sources.kinds import json_numbers
 from sources.kinds.push_fields import check, ignored
 from sources.kinds.records import MAX_DEPTH, items_from_records, json_depth
 from sources.model.raw import RawItem
@@ -49,7 +50,9 @@ def raw_items(body: bytes, source: SourceSpec, aliases: Mapping[str, tuple[str, 
     if problems:
         raise RejectedBatch.nothing_stored(problems)
     try:
-        data = json.dumps(list(records)).encode()
+        # the checks refused every unbounded number in a known field; one left in an
+        # unknown (ignored) field is written as null
+        data = json.dumps(list(records), default=json_numbers.encodable).encode()
         return Pushed(items_from_records(source.id, "push.json", data), ignored(records))
     except BadFile as exc:
         raise RejectedBatch.nothing_stored([problem(None, None, str(exc))]) from exc
@@ -58,7 +61,7 @@ def raw_items(body: bytes, source: SourceSpec, aliases: Mapping[str, tuple[str, 
 def decode(body: bytes) -> Sequence[object]:
     """The posted JSON: one article object or a list of them."""
     try:
-        value = json.loads(body.decode("utf-8"))
+        value = json_numbers.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise RejectedBatch(f"the body is not UTF-8 (byte {exc.start})", readable=False) from exc
     except RecursionError as exc:  # json.loads recurses once per nesting level

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from sources.errors import Problem, problem
+from sources.kinds.json_numbers import out_of_range
 from sources.kinds.records import unknown_fields
 from sources.normalize.dates import parse_date
 from sources.normalize.taxonomy import explicit_country_codes, section_for
@@ -26,7 +27,8 @@ def check(index: int, record: object, aliases: object) -> list[Problem]:
             if name in ("title", "url"):
                 out.append(problem(index, name, "is required"))
             continue
-        reason = rule(value, aliases)
+        too_big = out_of_range(value)
+        reason = too_big.reason() if too_big is not None else rule(value, aliases)
         if reason:
             out.append(problem(index, name, reason))
     return out

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from sources.errors import BadFile
+from sources.kinds import json_numbers
 from sources.model.raw import RawImage, RawItem
 
 MAX_DEPTH = 16  # the format nests three levels deep; anything far past that is not an export
@@ -69,7 +70,7 @@ def _ndjson(text: str) -> list[tuple[str, object]]:
 def _loads(text: str, where: str) -> object:
     """JSON text to a value, refusing bad syntax and absurd nesting."""
     try:
-        value = json.loads(text)
+        value = json_numbers.loads(text)
     except RecursionError as exc:  # json.loads recurses per nesting level
         raise BadFile(f"{where}: nested too deeply") from exc
     except json.JSONDecodeError as exc:
@@ -96,6 +97,10 @@ def _item(source_id: str, record: object, where: str) -> RawItem:
     """One export object to a raw item, as found."""
     if not isinstance(record, dict):
         raise BadFile(f"{where}: expected an object, got {_kind(record)}")
+    for key in FIELDS:
+        bad = json_numbers.out_of_range(record.get(key))
+        if bad is not None:
+            raise BadFile(f"{where}: {key}: {bad.reason()}")
     text = {key: _text(record, key, where) for key in _TEXT_FIELDS}
     if not text["title"] and not text["url"]:
         raise BadFile(f"{where}: an article needs a title or a url, it has neither")

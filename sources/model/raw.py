@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
+
+# A code point UTF-8 cannot hold: a lone surrogate, from a JSON "\ud800" escape or a file
+# name that is not UTF-8 (os.fsdecode's surrogateescape). Python strings can carry one,
+# SQLite and PostgreSQL cannot store one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"  # Unicode §3.9 U+FFFD: what a decoder puts for what it cannot read
+
+
+def encodable_text(text: str) -> str:
+    """Text any store can encode: each lone surrogate replaced with U+FFFD."""
+    return _LONE_SURROGATE.sub(REPLACEMENT, text)
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """Does this string hold a lone surrogate? (ASCII first: the common case costs nothing)."""
+    if not isinstance(value, str) or value.isascii():
+        return False
+    try:  # C speed: a regex search costs three times as much on 4 KB of Devanagari
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _any_lone(values: tuple[str, ...]) -> bool:
+    return any(_has_lone_surrogate(v) for v in values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +79,19 @@ class RawItem:
     # of the raw hash, whose payload must stay byte-identical for hashes already stored.
     content_base_inherited: bool = False
 
+    def encodable(self) -> RawItem:
+        """This item with every string encodable (itself when none needs it)."""
+        changes: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if _has_lone_surrogate(value):
+                changes[name] = encodable_text(value)
+            elif name != "images" and isinstance(value, tuple) and _any_lone(value):
+                changes[name] = tuple(encodable_text(v) for v in value)
+        if any(_has_lone_surrogate(getattr(i, f)) for i in self.images for f in _IMAGE_FIELDS):
+            changes["images"] = tuple(_encodable_image(i) for i in self.images)
+        return dataclasses.replace(self, **changes) if changes else self
+
     def as_dict(self) -> dict[str, Any]:
         """The fields as plain JSON-able values (what dataclasses.asdict gives, without copies)."""
         data: dict[str, Any] = {f: getattr(self, f) for f in _FIELDS}
@@ -79,3 +120,10 @@ _IMAGE_FIELDS = tuple(RawImage.__dataclass_fields__)
 
 def _image_dict(image: RawImage) -> dict[str, str | None]:
     return {f: getattr(image, f) for f in _IMAGE_FIELDS}
+
+
+def _encodable_image(image: RawImage) -> RawImage:
+    fields = {f: getattr(image, f) for f in _IMAGE_FIELDS}
+    return RawImage(
+        **{f: encodable_text(v) if isinstance(v, str) else v for f, v in fields.items()}
+    )
