@@ -12,8 +12,8 @@ from pathlib import Path
 
 from bench import data, ingest, push, rendering, scale, serving, sets, tools
 from bench.table import Result, render
-from feeds import publish
 from feeds.archive import open_store
+from feeds.build import publish
 
 EVERYDAY = data.Shape(sections=5, countries=10, body_bytes=300)
 SCALE = data.Shape(sections=40, countries=250, body_bytes=300)  # ~10,000 feeds

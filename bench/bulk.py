@@ -25,11 +25,11 @@ from bench import data
 from feeds.archive import queue
 from feeds.archive.codec import dump_article, dump_raw
 from feeds.archive.engine import Store
+from feeds.archive.tables import article_keys, articles, feeds, memberships
 from feeds.catalog import keys_for
-from feeds.schema import article_keys, articles, feeds, memberships
-from sources.article import Article
+from sources.model.article import Article
+from sources.model.raw import RawItem
 from sources.normalize import identity_keys, normalize
-from sources.raw import RawItem
 
 WORKERS = 2  # the bench machine has 2 cores; the parent's writes are a small share
 PROGRESS_EVERY = 50_000  # articles between progress lines on stderr

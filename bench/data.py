@@ -14,8 +14,8 @@ from feeds.archive.engine import Store
 from feeds.catalog import ComboRule
 from feeds.intake import IntakeRules, take
 from feeds.site import Site
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)  # the fixed clock every bench run uses
 AUTHORITY = "bench.example.com"

@@ -20,7 +20,7 @@ from bench import data
 from bench.table import Result, verdict
 from feeds.archive import open_store
 from scheduler import jobs
-from sources.spec import FetchSettings, SourceSpec
+from sources.model.spec import FetchSettings, SourceSpec
 
 ENTRIES = 50
 TARGET = "≤ 1.0× its time"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from bench import data, serving
 from bench.table import Result, verdict
-from feeds import publish
 from feeds.archive.engine import Store
+from feeds.build import publish
 from feeds.intake import take
-from sources.raw import RawItem
+from sources.model.raw import RawItem
 
 SEED = 4242
 MAX_WAIT = 300.0  # one push may not take longer than this to show up

@@ -12,14 +12,13 @@ from feedgen.feed import FeedGenerator
 
 from bench import data
 from bench.table import Result, verdict
-from feeds import publish
-from feeds.archive import articles as archived
 from feeds.archive import documents as docs
-from feeds.archive import open_store
+from feeds.archive import membership, open_store
 from feeds.archive.engine import Store
+from feeds.build import publish
 from feeds.intake import take
 from feeds.site import Site
-from sources.article import Article
+from sources.model.article import Article
 
 SHAPE = data.Shape(sections=1, countries=1, body_bytes=4000)
 TARGET = "≤ 2× its time"
@@ -95,7 +94,7 @@ def _carried(store: Store, site: Site, paths: list[str]) -> list[list[Article]]:
     """The articles each rebuilt document holds, newest first: feedgen's input.
 
     An archived feed's current document holds between `items` and `items + page - 1`
-    arrivals (feeds/history.py), so the limit renders exactly what each document holds.
+    arrivals (feeds/build/history.py), so the limit renders exactly what each document holds.
     """
     out = []
     with store.read() as conn:
@@ -103,5 +102,5 @@ def _carried(store: Store, site: Site, paths: list[str]) -> list[list[Article]]:
             doc = docs.get(conn, path)
             assert doc is not None
             feed = doc.feed
-            out.append(archived.newest(conn, feed, doc.item_count))
+            out.append(membership.newest(conn, feed, doc.item_count))
     return out

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from bench import data, tools
 from bench.table import Result, verdict
-from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive import open_store
+from feeds.build import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = "/feeds/latest.rss"

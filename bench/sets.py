@@ -26,8 +26,8 @@ from psycopg.rows import TupleRow
 from sqlalchemy.engine.url import make_url
 
 from bench import bulk, data
-from feeds import publish
 from feeds.archive import open_store
+from feeds.build import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"

@@ -22,16 +22,14 @@ import sqlalchemy as sa
 
 from bench import data
 from bench.rendering import feedgen_alone
-from feeds import history, publish
-from feeds.archive import articles as archived
 from feeds.archive import documents as docs
-from feeds.archive import open_store, queue
-from feeds.archive import pages as archive_pages
+from feeds.archive import membership, open_store, queue
 from feeds.archive.engine import Store
+from feeds.build import history, publish
 from feeds.site import Site, meta_for
-from sources.article import Article
+from sources.model.article import Article
 
-PAGE_SAMPLE = 10  # one archive page in ten is rendered by feedgen for the limit
+PAGE_SAMPLE = 10  # one history page in ten is rendered by feedgen for the limit
 READY, GO = "ready", "go"  # the children's start line: every one is imported and connected
 Json = dict[str, Any]
 
@@ -242,7 +240,7 @@ class _ServerCpu:
 def _feedgen_alone(store: Store, site: Site, index: int, processes: int) -> Json:
     """feedgen RSS (CPU time, untimed queries) on this child's share of the feeds.
 
-    Every current document's articles are rendered. Every archive page holds
+    Every current document's articles are rendered. Every history page holds
     `archive_page_items` articles and there are tens of thousands at scale, so one page in
     PAGE_SAMPLE is rendered and the parent extrapolates the pages' total.
     """
@@ -253,16 +251,16 @@ def _feedgen_alone(store: Store, site: Site, index: int, processes: int) -> Json
             doc = docs.get(conn, f"{meta_for(site, name).key.stem}.rss")
             if doc is None or not doc.item_count:
                 continue
-            current_cpu += _cpu_of(archived.newest(conn, name, doc.item_count))
+            current_cpu += _cpu_of(membership.newest(conn, name, doc.item_count))
             current += 1
-            last = archive_pages.last_position(conn, name)
-            count = history.archived_pages(last, site.items, site.archive_page_items)
-            if not history.is_archived(meta_for(site, name).key):
+            last = queue.last_position(conn, name)
+            count = history.history_pages(last, site.items, site.archive_page_items)
+            if not history.has_history(meta_for(site, name).key):
                 continue
             pages += count
             for n in range(PAGE_SAMPLE, count + 1, PAGE_SAMPLE):
                 first, end = history.page_bounds(n, site.archive_page_items)
-                members = archive_pages.members_between(conn, name, first, end, listed=True)
+                members = membership.members_between(conn, name, first, end, listed=True)
                 pages_cpu += _cpu_of(members)
                 sampled += 1
     return {

@@ -1,0 +1,1 @@
+"""Getting feeds out: the one door in, the archive, building, rendering and serving."""

@@ -8,15 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sources.article import Article
+from sources.model.article import Article
 
 Format = Literal["rss", "atom", "json"]
 FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
-MEDIA_TYPES: dict[str, str] = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
+# The registered media type of each format (RFC 4287 §7 for Atom; jsonfeed.org for JSON Feed)
+FEED_TYPES: dict[str, str] = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
 }
+# As served: every document is UTF-8
+MEDIA_TYPES: dict[str, str] = {fmt: f"{kind}; charset=utf-8" for fmt, kind in FEED_TYPES.items()}
+HISTORY_SEGMENT = "/archive/"  # RFC 5005 history pages are served under …/archive/{n}.{fmt}
+
+
+def is_history_path(path: str) -> bool:
+    """True for the path of an RFC 5005 history page (as opposed to a current document)."""
+    return HISTORY_SEGMENT in path
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -57,9 +66,13 @@ class FeedKey:
         """The URL path this feed is served at in one format."""
         return f"{self.stem}.{fmt}"
 
-    def archive_path(self, page: int, fmt: Format) -> str:
-        """The URL path of an RFC 5005 archive page (page 1 is the oldest)."""
-        return f"{self.stem}/archive/{page}.{fmt}"
+    def history_stem(self, page: int) -> str:
+        """The URL path of an RFC 5005 history page without its extension (1 is the oldest)."""
+        return f"{self.stem}{HISTORY_SEGMENT}{page}"
+
+    def history_path(self, page: int, fmt: Format) -> str:
+        """The URL path of an RFC 5005 history page in one format."""
+        return f"{self.history_stem(page)}.{fmt}"
 
 
 LATEST = FeedKey()
@@ -87,6 +100,13 @@ def keys_for(article: Article, combos: ComboRule) -> set[FeedKey]:
         if combos.allows(article.section, cc):
             keys.add(FeedKey(section=article.section, country=cc))
     return keys
+
+
+def feed_names(article: Article, combos: ComboRule, unpublished: frozenset[str]) -> set[str]:
+    """The names of the feeds an article is a member of; none when its source is unpublished."""
+    if article.source_id in unpublished:
+        return set()
+    return {k.name for k in keys_for(article, combos)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +163,7 @@ class FeedMeta:
     next_archive_stem: str | None = None
     is_archive_page: bool = False
     page_stem: str | None = None  # when set, the document is served at page_stem.{fmt}
-    # an empty feed's updated/lastBuildDate: its document's stored change time (drafts.py)
+    # an empty feed's updated/lastBuildDate: its document's stored change time (build/drafts.py)
     empty_updated: datetime | None = None
 
     def self_url(self, fmt: Format) -> str:

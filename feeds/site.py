@@ -11,10 +11,8 @@ from typing import Literal
 import pycountry
 
 from feeds.catalog import FeedKey, FeedMeta, Format, parse_name
-from sources.spec import Rights
-
-# Feed ids are tag: URIs (RFC 4151) and must never change: the date is fixed forever.
-FEED_ID_DATE = "2026"
+from sources.model.rights import Rights, is_published
+from sources.normalize import mint_feed_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +40,7 @@ class Site:
     @property
     def excluded_sources(self) -> frozenset[str]:
         """Sources whose articles no feed may carry (rights = "exclude")."""
-        return frozenset(s for s, (rights, _) in self.rights.items() if rights == "exclude")
+        return frozenset(s for s, (rights, _) in self.rights.items() if not is_published(rights))
 
 
 @lru_cache(maxsize=512)
@@ -78,7 +76,7 @@ def meta_for(site: Site, name: str) -> FeedMeta:
         title=title,
         description=description,
         base_url=site.base_url,
-        feed_id=f"tag:{site.authority},{FEED_ID_DATE}:feed/{key.name}",
+        feed_id=mint_feed_id(site.authority, key.name),
         language=site.language,
         hubs=site.hubs,
         ttl_minutes=max(1, site.cache_max_age // 60),

@@ -1,0 +1,1 @@
+"""Running it all: config, jobs, the service and its HTTP server, the `newsfeeds` CLI."""

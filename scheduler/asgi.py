@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 
 from feeds.http.app import App
-
-from .config import load
-from .service import Service
+from scheduler.config import load
+from scheduler.service import Service
 
 
 def create() -> App:

@@ -17,8 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from sources.politeness import HostKey, host_key, is_slow
-from sources.spec import SourceSpec
+from sources.model.spec import SourceSpec
+from sources.net.politeness import HostKey, host_key, is_slow
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from sources.redact import redact
+from feeds.redact import redact
 
 
 class JsonFormatter(logging.Formatter):

@@ -5,14 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shutil
-import signal
 import socket
-import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,43 +16,27 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import exc as sa_exc
 
-from feeds import publish, websub
-from feeds.archive import availability, open_store
-from feeds.archive import sources as source_rows
+from feeds.archive import availability, open_store, source_state
 from feeds.archive.engine import Store
-from feeds.http.admin import AdminAccess
-from feeds.http.api import PushApi, PushSettings, parse_tokens, push_source
+from feeds.build import publish, websub
 from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from sources.spec import SourceSpec
-
-from . import http_server, integrity, jobs, recovery, retention
-from .config import Config
-from .lanes import Lanes, lane_of
-from .rebuilder import Rebuilder
-from .wiring import (
-    configured_feeds,
-    configured_sources,
-    current_feeds,
-    rules_of,
-    serve_settings_of,
-    site_of,
-)
+from scheduler import jobs, serving
+from scheduler.clock import utcnow
+from scheduler.config import Config
+from scheduler.jobs import integrity, recovery, retention
+from scheduler.lanes import Lanes, lane_of
+from scheduler.rebuilder import Rebuilder
+from sources import kinds
+from sources.model.spec import SourceSpec
 
 log = logging.getLogger(__name__)
 
 
-def utcnow() -> datetime:
-    """The one wall clock of the service; everything below takes `now` as an argument."""
-    return datetime.now(UTC)
-
-
 def seed_sources(cfg: Config) -> None:
-    """Copy bundled drop-folder samples into place on first run (never touch the originals)."""
+    """Prepare every source before its first poll (a drop folder gets its bundled samples)."""
     for spec in cfg.sources:
-        seed = spec.options.get("seed")
-        if spec.kind == "files" and isinstance(seed, str) and not Path(spec.url).exists():
-            shutil.copytree(seed, spec.url)
+        kinds.seed(spec)
 
 
 class Service:
@@ -65,16 +45,16 @@ class Service:
     def __init__(self, cfg: Config, *, store: Store | None = None, init: bool = False) -> None:
         self.cfg = cfg
         self.store = store or open_store(cfg.store_url, init=init, settings=cfg.store)
-        self.site = site_of(cfg)
+        self.site = cfg.site
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.poll_settings = jobs.PollSettings(
             fetch=cfg.fetch,
-            rules=rules_of(cfg),
+            rules=cfg.intake,
             owner=self.owner,
-            lease_seconds=float(cfg.lease_seconds),
-            early_tolerance_seconds=max(1.0, float(cfg.jitter_seconds) + 1.0),
+            lease_seconds=float(cfg.scheduler.lease_seconds),
+            early_tolerance_seconds=max(1.0, float(cfg.scheduler.jitter_seconds) + 1.0),
         )
-        self.retention = retention.RetentionSettings(cfg.current_days, cfg.archive_days)
+        self.retention = cfg.retention
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
@@ -129,7 +109,7 @@ class Service:
 
     def start_feeds(self) -> None:
         """Queue a first, empty build of every configured feed the archive has never had."""
-        started = publish.start_feeds(self.store, configured_feeds(self.cfg))
+        started = publish.start_feeds(self.store, self.cfg.configured_feeds())
         if started:
             log.info("feeds created empty, ahead of their first article: %s", ", ".join(started))
 
@@ -144,7 +124,7 @@ class Service:
         DOCUMENTS_CHANGED.inc(len(paths))
         if self.app is not None:
             self.app.cache.drop(paths)
-        if self.cfg.hubs:
+        if self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
 
     def deliver_pings(self) -> None:
@@ -167,7 +147,7 @@ class Service:
         """One poll job per source, resuming at each source's stored next-due time."""
         now = utcnow()
         with self.store.read() as conn:
-            states = {s.source_id: s for s in source_rows.load_all(conn)}
+            states = source_state.by_id(conn)
         for spec in self.cfg.sources:
             state = states.get(spec.id)
             first = state.next_due if state and state.next_due and state.next_due > now else now
@@ -175,7 +155,7 @@ class Service:
                 self.lanes.submit,
                 IntervalTrigger(
                     seconds=spec.interval_seconds,
-                    jitter=self.cfg.jitter_seconds or None,
+                    jitter=self.cfg.scheduler.jitter_seconds or None,
                     start_date=first,
                 ),
                 args=[lane_of(spec), spec.id, functools.partial(self.poll, spec)],
@@ -190,7 +170,7 @@ class Service:
         self.scheduler.add_job(
             self.rebuilder.request, IntervalTrigger(seconds=5), id="rebuild-tick"
         )
-        if self.cfg.hubs:
+        if self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, IntervalTrigger(seconds=10), id="websub")
         # the claim in the archive, not this trigger, decides which process prunes this hour
         self.scheduler.add_job(
@@ -217,11 +197,11 @@ class Service:
             self._schedule_embargo()
         try:
             if serve and self.cfg.workers > 1:
-                http_server.serve_workers(self.cfg)
+                serving.serve_workers(self.cfg)
             elif serve:
-                http_server.serve_here(self.cfg, self.app)
+                serving.serve_here(self.cfg, self.app)
             else:
-                _wait_for_signal()
+                serving.wait_for_signal()
         finally:
             log.info("shutting down: finishing work in flight")
             if self.scheduler.running:
@@ -232,39 +212,4 @@ class Service:
 
     def make_app(self) -> App:
         """The ASGI application for this service, with the push API mounted."""
-        env, cfg = os.environ, self.cfg
-        tokens = parse_tokens(env.get(cfg.api_tokens_env, ""))
-        if not tokens:
-            log.info("push API not enabled: no tokens in $%s", cfg.api_tokens_env)
-        api = PushApi(
-            self.store,
-            PushSettings(
-                tokens=tokens,
-                max_body_bytes=cfg.api_max_body_bytes,
-                source=push_source(cfg.sections[0].slug),
-                rules=self.poll_settings.rules,
-            ),
-            on_change=lambda _feeds: self.rebuilder.request(),
-            now=utcnow,
-        )
-        admin = AdminAccess(
-            token_required=cfg.admin_token_env is not None,
-            token=env.get(cfg.admin_token_env or "", ""),
-            loopback_only=cfg.admin_loopback_only,
-        )
-        return App(
-            self.store,
-            self.site,
-            serve_settings_of(cfg),
-            configured_sources=configured_sources(cfg),
-            is_current=current_feeds(cfg),
-            extra_routes=api.routes(),
-            admin=admin,
-        )
-
-
-def _wait_for_signal() -> None:
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
-    done.wait()
+        return serving.build_app(self.cfg, self.store, on_push=self.rebuilder.request)

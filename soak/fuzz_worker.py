@@ -20,7 +20,7 @@ from soak.pipeline import NOW, SETTINGS, SOURCE
 def parse_target(body: bytes) -> None:
     """parse_feed on any bytes: items or a SourceError, nothing else."""
     from sources.errors import SourceError
-    from sources.feed import parse_feed
+    from sources.kinds.feed import parse_feed
 
     with contextlib.suppress(SourceError):
         parse_feed(
@@ -35,8 +35,8 @@ def parse_target(body: bytes) -> None:
 def normalize_target(fields: Mapping[str, str | None]) -> None:
     """normalize on any text in any field: an Article or a SourceError."""
     from sources.errors import SourceError
+    from sources.model.raw import RawItem
     from sources.normalize import normalize
-    from sources.raw import RawItem
 
     with contextlib.suppress(SourceError):
         normalize(RawItem(source_id="fuzz", **fields), SOURCE, SETTINGS, now=NOW)  # type: ignore[arg-type]
@@ -128,7 +128,7 @@ def atheris_run(seconds: float, out: Path) -> None:
     with atheris.instrument_imports():
         import feedparser  # noqa: F401
 
-        import sources.feed  # noqa: F401
+        import sources.kinds.feed  # noqa: F401
 
     def one(data: bytes) -> None:
         parse_target(data)

@@ -14,9 +14,9 @@ from feeds.catalog import Format
 from feeds.render import render
 from feeds.site import Site, meta_for
 from sources.errors import SourceError
-from sources.feed import parse_feed
+from sources.kinds.feed import parse_feed
+from sources.model.spec import NormalizeSettings, SourceSpec
 from sources.normalize import normalize
-from sources.spec import NormalizeSettings, SourceSpec
 
 SOURCE = SourceSpec(
     id="hostile", kind="feed", url="https://h.example/feed", interval_seconds=300, section="world"

@@ -1,0 +1,1 @@
+"""Getting articles in: source kinds, the network, page extraction, normalization, the model."""

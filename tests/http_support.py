@@ -17,14 +17,14 @@ from typing import Any
 
 import uvicorn
 
-from feeds import intake, publish
+from feeds import intake
 from feeds.archive import documents as docs
+from feeds.build import publish
 from feeds.http.app import App
 from scheduler.config import Config, load
 from scheduler.service import Service
-from scheduler.wiring import rules_of
-from sources.cms_record import items_from_records
-from sources.spec import SourceSpec
+from sources.kinds.records import items_from_records
+from sources.model.spec import SourceSpec
 
 BASE_URL = "http://feeds.test"
 
@@ -121,7 +121,7 @@ def ingest(
 ) -> intake.IntakeResult:
     """Take records into the archive as `source` would, at a fixed time."""
     raws = items_from_records(source.id, "batch.json", json.dumps(records).encode())
-    return intake.take(service.store, source, raws, rules_of(service.cfg), now=at)
+    return intake.take(service.store, source, raws, service.cfg.intake, now=at)
 
 
 def rebuild(service: Service, app: App | None, at: datetime) -> list[str]:

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from test_archive_intake import RULES, SOURCE, raw
 
 from feeds import intake
-from feeds.archive import articles as archived
-from feeds.archive import queue
+from feeds.archive import archived, queue
 from feeds.archive.engine import open_store
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from feeds.archive import documents as docs
 from feeds.archive import pings
 from feeds.archive.engine import Store, open_store
-from feeds.drafts import prepare
+from feeds.build.drafts import prepare
 from feeds.http.cache import DocumentCache
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

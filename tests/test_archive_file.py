@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from feeds.archive import open_store
 from feeds.archive.archive_file import ArchiveRefused
-from scheduler.cli import EXIT_ARCHIVE, main
+from scheduler.cli.base import EXIT_ARCHIVE, main
 from tests.service_support import free_port, sample_config
 
 # every command that opens the archive, with the arguments it needs

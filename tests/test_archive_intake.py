@@ -9,12 +9,12 @@ from types import MappingProxyType
 import sqlalchemy as sa
 
 from feeds import intake
-from feeds.archive import articles as archived
+from feeds.archive import archived, membership
 from feeds.archive.engine import Store
+from feeds.archive.tables import articles, feeds, memberships
 from feeds.catalog import ComboRule
-from feeds.schema import articles, feeds, memberships
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SOURCE = SourceSpec(
@@ -67,7 +67,7 @@ def test_new_items_are_stored_with_their_feeds_marked(store: Store) -> None:
     assert (result.new, result.edited, result.unchanged) == (2, 0, 0)
     assert result.feeds == {"latest", "section/world", "country/in", "section/world/in"}
     with store.read() as conn:
-        newest = archived.newest(conn, "section/world", 50)
+        newest = membership.newest(conn, "section/world", 50)
     assert [a.title for a in newest] == ["Story 2", "Story 1"]
 
 
@@ -114,8 +114,8 @@ def test_section_move_touches_feeds_before_and_after(store: Store) -> None:
         "latest": True, "country/in": True, "section/business": True, "section/business/in": True
     }  # fmt: skip
     with store.read() as conn:
-        assert archived.newest(conn, "section/world", 50) == []
-        assert [a.id for a in archived.newest(conn, "section/business", 50)] == [article_id]
+        assert membership.newest(conn, "section/world", 50) == []
+        assert [a.id for a in membership.newest(conn, "section/business", 50)] == [article_id]
 
 
 def test_withdrawal_keeps_membership_as_a_tombstone(store: Store) -> None:
@@ -125,8 +125,8 @@ def test_withdrawal_keeps_membership_as_a_tombstone(store: Store) -> None:
     assert result.edited == 1
     assert set(members(store, article_id).values()) == {False}
     with store.read() as conn:
-        assert archived.newest(conn, "latest", 50) == []
-        ((guid, when, _url),) = archived.left_since(conn, "latest", NOW)
+        assert membership.newest(conn, "latest", 50) == []
+        ((guid, when, _url),) = membership.left_since(conn, "latest", NOW)
     assert guid.startswith("tag:news.example.com,2026:article/")
     assert when == gone_at
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from test_archive_intake import RULES, SOURCE, raw
 
 from feeds import intake
-from feeds.archive import queue
-from feeds.archive import sources as source_rows
+from feeds.archive import queue, source_state
 from feeds.archive.engine import Store
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -77,7 +76,7 @@ def test_a_failed_rebuild_releases_its_feed_for_another_run(store: Store) -> Non
 def lease(store: Store, owner: str, now: datetime, ttl: float = 300) -> bool:
     """Try to lease the wire source for one poll."""
     with store.begin() as conn:
-        return source_rows.claim(conn, SOURCE.id, SOURCE.url, owner, now, ttl)
+        return source_state.claim(conn, SOURCE.id, SOURCE.url, owner, now, ttl)
 
 
 def test_a_source_lease_has_one_holder(store: Store) -> None:
@@ -85,7 +84,7 @@ def test_a_source_lease_has_one_holder(store: Store) -> None:
     assert not lease(store, "b", NOW)
     assert not lease(store, "b", NOW + timedelta(seconds=299))
     with store.begin() as conn:
-        source_rows.release(conn, SOURCE.id, "a")
+        source_state.release(conn, SOURCE.id, "a")
     assert lease(store, "b", NOW)
 
 
@@ -93,13 +92,13 @@ def test_a_dead_holders_source_lease_expires(store: Store) -> None:
     assert lease(store, "dead", NOW)
     assert lease(store, "b", NOW + timedelta(seconds=301))
     with store.begin() as conn:
-        source_rows.release(conn, SOURCE.id, "dead")  # too late: "b" holds it now
+        source_state.release(conn, SOURCE.id, "dead")  # too late: "b" holds it now
     assert not lease(store, "c", NOW + timedelta(seconds=302))
 
 
 def test_saving_state_keeps_the_lease(store: Store) -> None:
     assert lease(store, "a", NOW)
     with store.begin() as conn:
-        state = source_rows.load(conn, SOURCE.id, SOURCE.url)
-        source_rows.save(conn, state)
+        state = source_state.load(conn, SOURCE.id, SOURCE.url)
+        source_state.save(conn, state)
     assert not lease(store, "b", NOW)

@@ -13,11 +13,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from feeds import publish
-from feeds.archive import pages as archive_pages
-from feeds.archive import queue, retention
+from feeds.archive import documents as document_rows
+from feeds.archive import pruning, queue
 from feeds.archive.engine import Store
-from feeds.schema import articles, documents, feeds, page_changes
+from feeds.archive.tables import articles, documents, feeds, page_changes
+from feeds.build import publish
 from tests.test_archive_pages import NOW, SITE, atom_chain, guids, ingest, raw, rebuild
 
 
@@ -35,7 +35,7 @@ def no_full_check(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("a rebuild listed every stored page")
 
-    monkeypatch.setattr(archive_pages, "stored_pages", refuse)
+    monkeypatch.setattr(document_rows, "stored_pages", refuse)
 
 
 def test_a_new_arrival_renders_no_old_page(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,7 +98,7 @@ def test_pruned_members_leave_their_pages(store: Store) -> None:
         ids = list(
             conn.execute(sa.select(articles.c.id).order_by(articles.c.published).limit(2)).scalars()
         )
-        retention.prune(conn, ids, NOW)
+        pruning.prune(conn, ids, NOW)
     changed = rebuild(store, NOW + timedelta(minutes=1))
     assert "/feeds/latest/archive/1.atom" in changed
     assert sum(len(e) for _, e in atom_chain(store, "latest")) == 21

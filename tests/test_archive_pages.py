@@ -11,14 +11,15 @@ from types import MappingProxyType
 import brotli
 from lxml import etree
 
-from feeds import intake, publish
+from feeds import intake
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
+from feeds.build import publish
 from feeds.catalog import ComboRule
 from feeds.site import Site
 from scheduler import jobs
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 BASE = "https://news.example.com"

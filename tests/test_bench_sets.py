@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bench import bulk, data, sets
 from feeds.archive import open_store
-from feeds.schema import metadata
+from feeds.archive.tables import metadata
 
 SHAPE = data.Shape(sections=3, countries=4, body_bytes=200)
 

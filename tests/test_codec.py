@@ -7,8 +7,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from feeds.archive.codec import dump_article, dump_raw, load_article, load_raw
-from sources.article import Article, Image, Status
-from sources.raw import RawImage, RawItem
+from sources.model.article import Article, Image, Status
+from sources.model.raw import RawImage, RawItem
 
 RAW = RawItem(
     source_id="wire",

@@ -31,16 +31,17 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feeds import intake, publish
+from feeds import intake
 from feeds.archive import documents as docs
 from feeds.archive import open_store
 from feeds.archive.engine import Store
+from feeds.build import publish
 from feeds.catalog import ComboRule
 from feeds.site import Site
 from sources.errors import SourceError
-from sources.feed import parse_feed
-from sources.fetch import fetch
-from sources.spec import FetchSettings, NormalizeSettings, SourceSpec
+from sources.kinds.feed import parse_feed
+from sources.model.spec import FetchSettings, NormalizeSettings, SourceSpec
+from sources.net.fetch import fetch
 from tests.test_corpus_sweep import CORPUS, corpus_files
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from sources.errors import SourceError
-from sources.feed import parse_feed
-from sources.raw import RawItem
-from sources.spec import SourceSpec
+from sources.kinds.feed import parse_feed
+from sources.model.raw import RawItem
+from sources.model.spec import SourceSpec
 
 CORPUS = Path("/work/shared/corpus")
 BASE = "http://127.0.0.1:8765/"  # the base the handmade feeds' self links use

@@ -15,11 +15,11 @@ from types import MappingProxyType
 import sqlalchemy as sa
 
 from feeds.archive.engine import Store
+from feeds.archive.tables import articles
 from feeds.catalog import ComboRule
 from feeds.intake import IntakeRules
-from feeds.schema import articles
 from scheduler import jobs
-from sources.spec import FetchSettings, NormalizeSettings, SourceSpec
+from sources.model.spec import FetchSettings, NormalizeSettings, SourceSpec
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 OLD = time.time() - 3600

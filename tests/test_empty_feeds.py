@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 from http_support import ingest, record, spec, stored, write_config
 
-from feeds import publish
+from feeds.build import publish
 from scheduler.service import Service
 from tests.service_support import cli, free_port, sample_config
 

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 
 from pytest_httpserver import HTTPServer
 
-from sources import feed
-from sources.article import Article
-from sources.collect import CollectContext
+from sources.kinds import feed
+from sources.kinds.base import CollectContext
+from sources.model.article import Article
+from sources.model.raw import RawItem
+from sources.model.spec import FetchSettings, NormalizeSettings, SourceSpec
+from sources.model.state import SourceState
 from sources.normalize import normalize
-from sources.raw import RawItem
-from sources.spec import FetchSettings, NormalizeSettings, SourceSpec
-from sources.state import SourceState
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>

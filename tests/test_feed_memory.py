@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from soak import heavy
-from sources import budget, feed
-from sources.collect import CollectContext
 from sources.errors import FetchError
-from sources.spec import FetchSettings, SourceSpec
-from sources.state import SourceState
+from sources.kinds import feed
+from sources.kinds.base import CollectContext
+from sources.model.spec import FetchSettings, SourceSpec
+from sources.model.state import SourceState
+from sources.net import budget
 
 FEEDS = 4
 MAX_BYTES = 2_500_000

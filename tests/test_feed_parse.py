@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from sources.errors import NotAFeedError
-from sources.feed import parse_feed
-from sources.raw import RawItem
-from sources.spec import SourceSpec
+from sources.kinds.feed import parse_feed
+from sources.model.raw import RawItem
+from sources.model.spec import SourceSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 BASE = "https://news.example.com/feed.xml"

@@ -13,13 +13,12 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive import open_store
+from feeds.build import publish
 from scheduler import jobs
 from scheduler.config import load
 from scheduler.service import seed_sources
-from scheduler.wiring import rules_of, site_of
 from tests.service_support import sample_config
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -43,10 +42,10 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[docs.Document]:
     cfg = load(config)
     seed_sources(cfg)
     store = open_store(cfg.store_url)
-    settings = jobs.PollSettings(fetch=cfg.fetch, rules=rules_of(cfg), owner="t", work_dir=str(tmp))
+    settings = jobs.PollSettings(fetch=cfg.fetch, rules=cfg.intake, owner="t", work_dir=str(tmp))
     for spec in cfg.sources:
         assert jobs.poll(store, spec, settings, lambda: NOW, force=True).outcome == "ok"
-    publish.rebuild_dirty(store, site_of(cfg), owner="t", now=lambda: NOW)
+    publish.rebuild_dirty(store, cfg.site, owner="t", now=lambda: NOW)
     with store.read() as conn:
         found = [docs.get(conn, path) for path, *_ in docs.listing(conn)]
     store.dispose()

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import pytest
 
 from sources.errors import FetchError
-from sources.fetch import fetch
-from sources.spec import FetchSettings
-from sources.watched import new_session
+from sources.model.spec import FetchSettings
+from sources.net.fetch import fetch
+from sources.net.watched import new_session
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 # each read is far inside its timeout; the whole exchange is far past its deadline

@@ -12,12 +12,12 @@ from types import MappingProxyType
 
 import pytest
 
-from sources import files
-from sources.collect import CollectContext, Collected
 from sources.errors import SourceError
-from sources.raw import RawImage
-from sources.spec import FetchSettings, SourceSpec
-from sources.state import SourceState
+from sources.kinds import files
+from sources.kinds.base import CollectContext, Collected
+from sources.model.raw import RawImage
+from sources.model.spec import FetchSettings, SourceSpec
+from sources.model.state import SourceState
 
 FIXTURES = Path(__file__).parent / "fixtures" / "files"
 SAMPLES = Path(__file__).parent.parent / "samples" / "drop"

@@ -8,12 +8,11 @@ from types import MappingProxyType
 
 import pytest
 
-from sources.collect import Collected
-from sources.errors import FetchError, NotAFeedError
-from sources.fetch import HttpStatusError
-from sources.health import after_failure, after_success
-from sources.spec import FetchSettings
-from sources.state import SourceState
+from sources.errors import FetchError, HttpStatusError, NotAFeedError
+from sources.kinds.base import Collected
+from sources.model.spec import FetchSettings
+from sources.model.state import SourceState
+from sources.net.health import after_failure, after_success
 
 NOW = datetime(2024, 1, 1, 12, tzinfo=UTC)
 SETTINGS = FetchSettings(backoff_max_seconds=3600, permanent_redirect_polls=3, gone_polls=3)

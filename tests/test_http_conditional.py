@@ -22,7 +22,7 @@ from http_support import (
     write_config,
 )
 
-from feeds import publish
+from feeds.build import publish
 from scheduler.service import Service
 
 T1 = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)

@@ -19,15 +19,15 @@ from lxml import etree
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
+from feeds.archive.tables import articles
+from feeds.build import publish
 from feeds.catalog import ComboRule
 from feeds.intake import IntakeRules
-from feeds.schema import articles
 from feeds.site import Site
 from scheduler import jobs
-from sources.spec import FetchSettings, NormalizeSettings, SourceSpec
+from sources.model.spec import FetchSettings, NormalizeSettings, SourceSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity"
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -1,8 +1,9 @@
 """Batched intake: one poll decided item by item, written in bulk, on SQLite and PostgreSQL.
 
-The reference is intake as it was before batching: every item matched and written with the
-per-row archive functions (find, pruned_id, is_pruned, save, add_keys). A batch must leave
-the archive exactly as that would, and as taking the items one call at a time does.
+Each case of the table below is one item of a poll with what intake must make of it, written
+out: new, edited, unchanged or rejected, and the archived article it leaves (title, source,
+status) or the key it records. A whole poll in one call and each item in its own call must
+both end in exactly that archive.
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from feeds import intake
-from feeds.archive import articles as archived
-from feeds.archive import retention
+from feeds.archive import archived, pruning
+from feeds.archive.codec import load_article
 from feeds.archive.engine import Store
+from feeds.archive.tables import article_keys, articles, memberships, pruned
 from feeds.catalog import ComboRule
-from feeds.schema import article_keys, articles, feeds, memberships, pruned
-from sources.errors import SourceError
-from sources.normalize import identity_keys, normalize
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 WIRE = SourceSpec(
@@ -63,53 +63,7 @@ def raw(n: int, source: str = "wire", **fields: Any) -> RawItem:
     return dataclasses.replace(base, **fields)
 
 
-def per_row(conn: Connection, source: SourceSpec, items: Sequence[RawItem]) -> intake.IntakeResult:
-    """Intake as it was before batching: each item read and written on its own."""
-    result = intake.IntakeResult()
-    for item in items:
-        keys = identity_keys(item, source)
-        if not keys:
-            result.rejected.append(f"{item.title or '(untitled)'}: no id, no URL")
-            continue
-        stored = archived.find(conn, keys)
-        gone = retention.pruned_id(conn, keys) if stored is None else None
-        if gone is not None:
-            archived.add_keys(conn, gone, keys)
-            result.unchanged += 1
-            continue
-        if stored is not None and (
-            stored.raw_hash == item.content_hash()
-            or (stored.source_id != source.id and not source.authoritative)
-            or archived.is_pruned(conn, stored.id)
-        ):
-            archived.add_keys(conn, stored.id, keys)
-            result.unchanged += 1
-            continue
-        first_seen = stored.first_seen if stored else NOW
-        try:
-            article = normalize(item, source, RULES.normalize, now=NOW, first_seen=first_seen)
-        except SourceError as exc:
-            result.rejected.append(str(exc))
-            continue
-        if stored is not None:
-            article = intake._as_edit(article, stored, NOW)
-        elif archived.is_pruned(conn, article.id):
-            result.unchanged += 1
-            continue
-        touched = archived.save(
-            conn,
-            article,
-            item,
-            feeds=intake.feeds_of(article, RULES),
-            first_seen=first_seen,
-            now=NOW,
-        )
-        result.feeds |= touched
-        archived.add_keys(conn, article.id, keys)
-        result.article_ids.append(article.id)
-        result.new += stored is None
-        result.edited += stored is not None
-    return result
+Take = Callable[[Connection, SourceSpec, Sequence[RawItem]], intake.IntakeResult]
 
 
 def by_batch(conn: Connection, source: SourceSpec, items: Sequence[RawItem]) -> intake.IntakeResult:
@@ -120,34 +74,14 @@ def by_batch(conn: Connection, source: SourceSpec, items: Sequence[RawItem]) -> 
 def one_by_one(
     conn: Connection, source: SourceSpec, items: Sequence[RawItem]
 ) -> intake.IntakeResult:
-    """Each item in its own take_one call."""
-    result = intake.IntakeResult()
+    """Each item in a take_all of its own, the counts added up."""
+    total = intake.IntakeResult()
     for item in items:
-        intake.take_one(conn, source, item, RULES, now=NOW, result=result)
-    return result
-
-
-class _Undo(Exception):
-    """Raised to roll a trial transaction back."""
-
-
-def trial(store: Store, polls: Sequence[tuple[SourceSpec, list[RawItem]]], take: Any) -> Any:
-    """Results and every row intake writes after these polls; the archive is left as it was."""
-    with contextlib.suppress(_Undo), store.begin() as conn:
-        results = [dataclasses.astuple(take(conn, source, items)) for source, items in polls]
-        outcome = (results, snapshot(conn))
-        raise _Undo
-    return outcome
-
-
-def snapshot(conn: Connection) -> tuple[list[tuple[Any, ...]], ...]:
-    """Every row intake writes; of the rebuild queue only whether a feed waits."""
-    rows = tuple(
-        [tuple(r) for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns))]
-        for t in (articles, article_keys, memberships)
-    )
-    queue = sa.select(feeds.c.name, feeds.c.next_position, feeds.c.dirty_seq > feeds.c.built_seq)
-    return (*rows, [tuple(r) for r in conn.execute(queue.order_by(feeds.c.name))])
+        one = intake.take_all(conn, source, [item], RULES, now=NOW)
+        total.new, total.edited = total.new + one.new, total.edited + one.edited
+        total.unchanged += one.unchanged
+        total.rejected += one.rejected
+    return total
 
 
 def seed(store: Store) -> None:
@@ -157,49 +91,110 @@ def seed(store: Store) -> None:
     with store.begin() as conn:
         four, fourteen = (archived.find(conn, [f"up:wire:story-{n}"]) for n in (4, 14))
         assert four is not None and fourteen is not None
-        retention.prune(conn, [four.id], NOW - timedelta(hours=1))
+        pruning.prune(conn, [four.id], NOW - timedelta(hours=1))
         # a marker beside a row that is still there: is_pruned() wins over an edit
         marker = {"article_id": fourteen.id, "guid": fourteen.guid, "url": "https://x.example/"}
         conn.execute(pruned.insert().values(**marker, raw_hash="0", pruned_at=NOW))
 
 
+# (source, item, what intake makes of it). Every poll of the wire is one batch, in this order.
+CASES: list[tuple[SourceSpec, RawItem, str]] = [
+    (WIRE, raw(1), "unchanged"),  # a re-poll
+    (WIRE, raw(2, title="Story 2, updated"), "edited"),
+    (WIRE, raw(5), "new"),
+    (WIRE, raw(6), "new"),
+    (WIRE, raw(5, title="Story 5, corrected"), "edited"),  # its edit in the same batch
+    (WIRE, raw(5, title="Story 5, corrected"), "unchanged"),  # … polled twice in it
+    (WIRE, raw(4), "unchanged"),  # pruned: an old story, not news
+    (WIRE, raw(4, upstream_id="story-4-again"), "unchanged"),  # pruned, found by its URL
+    (WIRE, raw(7, status="withdrawn"), "new"),  # withdrawn from the start
+    (WIRE, raw(8, upstream_id=None), "new"),  # known by its URL only …
+    (WIRE, raw(8, summary="Now with an id."), "edited"),  # … then with an id: one more key
+    (WIRE, raw(9, upstream_id=None, url=None), "rejected"),  # no identity
+    (WIRE, raw(10, url="ftp://wire.example.com/10"), "rejected"),  # no web link
+    (WIRE, raw(11, upstream_id="story-11", url=raw(6).url), "edited"),  # story 6's URL
+    (WIRE, raw(14, title="Story 14, edited"), "unchanged"),  # marked pruned: stays
+    (DESK, raw(1, "desk", title="Desk's take"), "unchanged"),  # first source wins
+    (DESK, raw(12, "desk"), "new"),
+    (OWNER, raw(3, "owner", upstream_id="story-3", title="Story 3, as owned"), "edited"),
+    (AGENCY, raw(13, "agency"), "new"),
+    (AGENCY, raw(13, "agency", title="Agency 13, revised"), "edited"),
+]
+REJECTED = [
+    "Story 9: no id, no URL",
+    "source 'wire': item 'Story 10' has no http(s) link (url='ftp://wire.example.com/10', "
+    "upstream id='story-10')",
+]
+# What the archive holds afterwards, by the key that first named each story.
+ARCHIVED = {
+    "up:wire:story-1": ("Story 1", "wire", "embargoed"),  # seeded a day before its time
+    "up:wire:story-2": ("Story 2, updated", "wire", "live"),
+    "up:wire:story-3": ("Story 3, as owned", "owner", "live"),
+    "up:wire:story-5": ("Story 5, corrected", "wire", "live"),
+    "up:wire:story-6": ("Story 11", "wire", "live"),
+    "up:wire:story-7": ("Story 7", "wire", "withdrawn"),
+    "url://wire.example.com/2026/03/10/story-8": ("Story 8", "wire", "live"),
+    "up:wire:story-14": ("Story 14", "wire", "embargoed"),
+    "up:desk:story-12": ("Story 12", "desk", "live"),
+    "up:agency:story-13": ("Agency 13, revised", "agency", "live"),
+}
+# Keys an item added to a story known under another key.
+LINKED = {
+    "up:wire:story-8": "url://wire.example.com/2026/03/10/story-8",
+    "up:wire:story-11": "up:wire:story-6",
+    "up:desk:story-1": "up:wire:story-1",
+    "up:owner:story-3": "up:wire:story-3",
+}
+
+
 def polls() -> list[tuple[SourceSpec, list[RawItem]]]:
-    """Polls with every case intake knows, several within one batch."""
-    wire = [
-        raw(1),  # a re-poll
-        raw(2, title="Story 2, updated"),  # an edit
-        raw(5),  # new …
-        raw(6),
-        raw(5, title="Story 5, corrected"),  # … and its edit in the same batch
-        raw(5, title="Story 5, corrected"),  # … polled twice in it
-        raw(4),  # pruned: an old story, not news
-        raw(4, upstream_id="story-4-again"),  # pruned, found by its URL only
-        raw(7, status="withdrawn"),  # new, withdrawn from the start
-        raw(8, upstream_id=None),  # new, known by its URL only …
-        raw(8, summary="Now with an id."),  # … then with an id: an edit, one more key
-        raw(9, upstream_id=None, url=None),  # no identity: rejected
-        raw(10, url="ftp://wire.example.com/10"),  # no web link: normalize rejects it
-        raw(11, upstream_id="story-11", url=raw(6).url),  # another id, a known URL
-        raw(14, title="Story 14, edited"),  # marked pruned: stays as it is
-    ]
-    desk = [
-        raw(1, "desk", title="Desk's take"),  # another source's copy: first source wins
-        raw(12, "desk"),
-    ]
-    owner = [raw(3, "owner", upstream_id="story-3", title="Story 3, as owned")]
-    agency = [raw(13, "agency"), raw(13, "agency", title="Agency 13, revised")]
-    return [(WIRE, wire), (DESK, desk), (OWNER, owner), (AGENCY, agency)]
+    """The table's items grouped into one poll per source, in order."""
+    grouped: dict[str, tuple[SourceSpec, list[RawItem]]] = {}
+    for source, item, _ in CASES:
+        grouped.setdefault(source.id, (source, []))[1].append(item)
+    return list(grouped.values())
 
 
-def test_a_batch_ends_as_items_taken_one_at_a_time(store: Store) -> None:
+def expected_counts(source: SourceSpec) -> tuple[int, int, int]:
+    """(new, edited, unchanged) the table gives one source's poll."""
+    outcomes = [o for s, _, o in CASES if s is source]
+    return outcomes.count("new"), outcomes.count("edited"), outcomes.count("unchanged")
+
+
+def owner_of(conn: Connection, key: str) -> str | None:
+    """The article id a key names."""
+    q = sa.select(article_keys.c.article_id).where(article_keys.c.key == key)
+    return conn.execute(q).scalar()
+
+
+@pytest.mark.parametrize("take", [by_batch, one_by_one])
+def test_each_item_ends_as_the_table_says(store: Store, take: Take) -> None:
     seed(store)
-    reference = trial(store, polls(), per_row)
-    (results, rows) = reference
-    assert [r[:3] for r in results] == [(4, 4, 5), (1, 0, 1), (0, 1, 0), (1, 1, 0)]
-    assert len(results[0][3]) == 2  # the two rejections
-    assert len(rows[2]) > 10  # memberships to compare
-    assert trial(store, polls(), by_batch) == reference
-    assert trial(store, polls(), one_by_one) == reference
+    with store.begin() as conn:
+        results = [take(conn, source, items) for source, items in polls()]
+    counts = [(r.new, r.edited, r.unchanged) for r in results]
+    assert counts == [expected_counts(s) for s in (WIRE, DESK, OWNER, AGENCY)]
+    assert counts == [(4, 4, 5), (1, 0, 1), (0, 1, 0), (1, 1, 0)]
+    assert [reason for r in results for reason in r.rejected] == REJECTED
+    with store.read() as conn:
+        for key, (title, source, status) in ARCHIVED.items():
+            article_id = owner_of(conn, key)
+            assert article_id is not None, key
+            article = archived.get(conn, article_id)
+            assert article is not None, key
+            assert (article.title, article.source_id, article.status.value) == (
+                title,
+                source,
+                status,
+            ), key
+        for key, first in LINKED.items():
+            assert owner_of(conn, key) == owner_of(conn, first), key
+        four = owner_of(conn, "up:wire:story-4")
+        assert four is not None and archived.get(conn, four) is None  # pruned: a marker only
+        assert owner_of(conn, "up:wire:story-4-again") == four
+        assert owner_of(conn, "up:wire:story-9") is None
+        assert owner_of(conn, "up:wire:story-10") is None
+        assert archived.count(conn) == len(ARCHIVED)
 
 
 def test_excluded_rights_are_archived_in_no_feed(store: Store) -> None:
@@ -225,7 +220,7 @@ def test_positions_follow_item_order_across_an_edit(store: Store) -> None:
             .where(memberships.c.feed == "country/fr")
             .order_by(memberships.c.position)
         )
-        order = [(archived.load_article(r.data).title, r.position) for r in conn.execute(q)]
+        order = [(load_article(r.data).title, r.position) for r in conn.execute(q)]
     # story 1 joins country/fr by its edit, between the new stories 2 and 3
     assert order == [("Story 2", 1), ("Story 1, moved", 2), ("Story 3", 3)]
 
@@ -236,7 +231,9 @@ def test_pruned_markers_are_found_for_every_key(store: Store) -> None:
     assert (result.new, result.unchanged) == (0, 2)
     with store.read() as conn:
         assert archived.find(conn, ["up:wire:x-4"]) is None  # still gone, under either key
-        assert retention.pruned_id(conn, ["up:wire:x-4"]) is not None  # the new key names it
+        assert owner_of(conn, "up:wire:x-4") == owner_of(
+            conn, "up:wire:story-4"
+        )  # the new key names it
 
 
 @contextlib.contextmanager

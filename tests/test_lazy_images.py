@@ -11,12 +11,12 @@ from types import MappingProxyType
 
 import pytest
 
-from sources.article import Article
-from sources.extract import extract
+from sources.html.extract import extract
+from sources.html.selectors import rules_from
+from sources.model.article import Article
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 from sources.normalize import normalize
-from sources.raw import RawItem
-from sources.selectors import rules_from
-from sources.spec import NormalizeSettings, SourceSpec
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 URL = "https://news.example.com/world/2026/03/10/story"

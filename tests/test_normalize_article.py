@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from sources.article import Article, Image
 from sources.errors import NormalizeError
+from sources.model.article import Article, Image
+from sources.model.raw import RawImage, RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 from sources.normalize import NORMALIZER_VERSION, identity_keys, normalize
-from sources.raw import RawImage, RawItem
-from sources.spec import NormalizeSettings, SourceSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
 SETTINGS = NormalizeSettings(

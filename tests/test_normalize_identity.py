@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sources.model.raw import RawItem
+from sources.model.spec import SourceSpec
 from sources.normalize import canonical_url, identity_keys
-from sources.raw import RawItem
-from sources.spec import SourceSpec
 
 SOURCE = SourceSpec(
     id="wire",

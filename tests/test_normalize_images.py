@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sources.article import Image
+from sources.model.article import Image
+from sources.model.raw import RawImage
 from sources.normalize.images import lead_image
-from sources.raw import RawImage
 
 BASE = "https://www.example.com/world/story.html"
 

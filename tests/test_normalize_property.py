@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from sources.errors import NormalizeError
+from sources.model.raw import RawImage, RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 from sources.normalize import normalize
-from sources.raw import RawImage, RawItem
-from sources.spec import NormalizeSettings, SourceSpec
 
 SOURCE = SourceSpec(
     id="any",

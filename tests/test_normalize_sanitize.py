@@ -11,8 +11,8 @@ import feedparser
 import pytest
 from lxml import etree
 
+from sources.model.spec import NormalizeSettings
 from sources.normalize import sanitize_html
-from sources.spec import NormalizeSettings
 
 CORPUS = Path("/work/shared/corpus/feedparser/tests")
 if not CORPUS.is_dir():

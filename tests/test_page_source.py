@@ -14,13 +14,13 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sources import page
-from sources.collect import CollectContext, Collected
 from sources.errors import FetchError, SourceError
-from sources.extract import extract
-from sources.selectors import rules_from
-from sources.spec import FetchSettings, SourceSpec
-from sources.state import SourceState
+from sources.html.extract import extract
+from sources.html.selectors import rules_from
+from sources.kinds import page
+from sources.kinds.base import CollectContext, Collected
+from sources.model.spec import FetchSettings, SourceSpec
+from sources.model.state import SourceState
 
 FIXTURES = Path(__file__).parent / "fixtures" / "page"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in FIXTURES.glob("*.expected.json"))

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from feeds.archive import sources as source_rows
+from feeds.archive import source_state as source_rows
 from scheduler.config import load
 from scheduler.lanes import Lanes
 from scheduler.service import Service
-from sources.state import SourceState
+from sources.model.state import SourceState
 from tests.net_support import Silent
 
 DEAD_FEEDS = 8

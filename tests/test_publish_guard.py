@@ -9,15 +9,16 @@ from types import MappingProxyType
 
 import pytest
 
-from feeds import guard, intake, publish
+from feeds import intake
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
+from feeds.build import guard, publish
 from feeds.catalog import ComboRule
 from feeds.http.pages import refusal_rows, refusals_html
 from feeds.metrics import GUARD_REFUSALS
 from feeds.site import Site
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=10)

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from http_support import Reply, eventually, fetch, record, serving, write_config
 
-from feeds.archive import articles as archived
-from feeds.archive import audit
+from feeds.archive import archived, audit
 from feeds.archive import documents as docs
 from feeds.http.api import parse_tokens
 from scheduler import jobs

@@ -20,10 +20,10 @@ from http_support import eventually, fetch, record, serving, write_config
 
 from scheduler import jobs
 from scheduler.service import Service
-from sources import files
-from sources.collect import CollectContext
-from sources.spec import FetchSettings, SourceSpec
-from sources.state import SourceState
+from sources.kinds import files
+from sources.kinds.base import CollectContext
+from sources.model.spec import FetchSettings, SourceSpec
+from sources.model.state import SourceState
 
 TOKEN = "s3cret-cms-token"
 EXTRA = {"slug": "g20-talks", "desk": "world"}
@@ -96,8 +96,8 @@ def test_drop_folder_takes_the_same_object_and_names_the_same_fields(tmp_path: P
 
 
 def test_push_and_drop_folder_know_the_same_fields() -> None:
-    from feeds.push_fields import _CHECKS
-    from sources.cms_record import FIELDS
+    from sources.kinds.push_fields import _CHECKS
+    from sources.kinds.records import FIELDS
 
     assert set(_CHECKS) == set(FIELDS)
 

@@ -8,7 +8,7 @@ import pytest
 from http_support import eventually, record
 from test_push_api import Api, api  # noqa: F401  (the running service with the push API)
 
-from feeds.archive import articles as archived
+from feeds.archive import archived
 
 SURROGATE = "a\ud800"  # a lone surrogate: json.dumps sends it as the escape "\ud800"
 

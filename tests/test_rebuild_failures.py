@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive import queue
+from feeds.build import publish
 from scheduler.config import load
 from scheduler.service import Service, seed_sources
 from tests.service_support import free_port, sample_config

@@ -11,11 +11,11 @@ from sqlalchemy.engine import Connection
 from test_archive_page_changes import full_check_writes
 from test_archive_pages import BASE, NOW, NS, SITE, atom_chain, body, guids, ingest, raw, rebuild
 
-from feeds import publish
 from feeds.archive import documents as docs
 from feeds.archive import queue
 from feeds.archive.engine import Store
-from feeds.archive.page_changes import Built
+from feeds.archive.history_changes import Built
+from feeds.build import publish
 
 real_render_pages = publish.render_pages
 

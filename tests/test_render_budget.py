@@ -12,7 +12,7 @@ from lxml import etree
 from feeds.catalog import FeedKey, FeedMeta, Format
 from feeds.render import render, render_within_budget
 from feeds.render.budget import _plans, _search
-from sources.article import Article
+from sources.model.article import Article
 
 META = FeedMeta(
     key=FeedKey(section="world"),

@@ -16,7 +16,7 @@ from lxml import etree
 
 from feeds.catalog import FeedKey, FeedMeta, Format
 from feeds.render import EMPTY_FEED_UPDATED, Tombstone, render
-from sources.article import Article, Image
+from sources.model.article import Article, Image
 
 GOLDEN = Path(__file__).parent / "golden"
 STYLE = Path(__file__).parent.parent / "feeds" / "static" / "style.xsl"

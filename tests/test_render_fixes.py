@@ -10,7 +10,7 @@ from lxml import etree
 
 from feeds.catalog import FeedKey, FeedMeta
 from feeds.render import render
-from sources.article import Article, Image
+from sources.model.article import Article, Image
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 WHEN = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from lxml import etree
 
 from feeds.catalog import FeedKey, FeedMeta
 from feeds.render import render
-from sources.article import Article, Image
+from sources.model.article import Article, Image
 
 META = FeedMeta(
     key=FeedKey(),

@@ -16,13 +16,13 @@ from click.testing import CliRunner, Result
 
 from feeds import intake
 from feeds.archive import documents as docs
-from feeds.archive import open_store, reprocessing
+from feeds.archive import open_store, originals
 from feeds.archive.engine import Store
+from feeds.archive.tables import articles
 from feeds.catalog import ComboRule
-from feeds.schema import articles
 from scheduler.cli import main
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 from tests.service_support import sample_config
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -155,8 +155,8 @@ def test_archive_streams_articles_with_their_raw_items_in_batches(store: Store) 
         intake.take(store, spec, [i for i in items if i.source_id == src], RULES, now=NOW)
 
     with store.read() as conn:
-        batches = list(reprocessing.iter_for_reprocess(conn, ["wire"], batch=2))
-        everything = [k for b in reprocessing.iter_for_reprocess(conn, None, batch=4) for k in b]
+        batches = list(originals.iter_for_reprocess(conn, ["wire"], batch=2))
+        everything = [k for b in originals.iter_for_reprocess(conn, None, batch=4) for k in b]
 
     assert [len(b) for b in batches] == [2, 1]
     kept = [k for b in batches for k in b]

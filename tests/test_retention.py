@@ -10,14 +10,13 @@ from types import MappingProxyType
 import sqlalchemy as sa
 
 from feeds import intake
-from feeds.archive import articles as archived
-from feeds.archive import queue
+from feeds.archive import archived, membership, queue
 from feeds.archive.engine import Store
+from feeds.archive.tables import article_keys, articles, memberships, pruned
 from feeds.catalog import ComboRule
-from feeds.schema import article_keys, articles, memberships, pruned
-from scheduler import retention
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
+from scheduler.jobs import retention
+from sources.model.raw import RawItem
+from sources.model.spec import NormalizeSettings, SourceSpec
 from tests.service_support import cli, free_port, sample_config
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -50,7 +49,7 @@ def raw(n: int, when: datetime, **fields: object) -> RawItem:
 
 def newest_ids(store: Store, feed: str = "section/world") -> list[str]:
     with store.read() as conn:
-        return [a.id for a in archived.newest(conn, feed, 50)]
+        return [a.id for a in membership.newest(conn, feed, 50)]
 
 
 def test_old_articles_leave_current_feeds_but_stay_in_the_archive(store: Store) -> None:

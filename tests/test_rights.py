@@ -8,14 +8,15 @@ from types import MappingProxyType
 
 import pytest
 
-from feeds import compose, intake, publish
+from feeds import intake
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
+from feeds.build import compose, publish
 from feeds.catalog import ComboRule
 from feeds.site import Site
-from sources.article import Article, Image
-from sources.raw import RawImage, RawItem
-from sources.spec import NormalizeSettings, Rights, SourceSpec
+from sources.model.article import Article, Image
+from sources.model.raw import RawImage, RawItem
+from sources.model.spec import NormalizeSettings, Rights, SourceSpec
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 CONTENT = '<p>Body text.</p><img src="https://img.example.com/a.jpg" alt="x"><p>More.</p>'

@@ -12,19 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from feeds import intake, publish
-from feeds.archive import open_store, queue
-from feeds.archive import sources as source_rows
+from feeds import intake
+from feeds.archive import open_store, queue, source_state
 from feeds.archive.engine import Store
+from feeds.build import publish
 from scheduler.config import load
 from scheduler.rebuilder import Rebuilder
 from scheduler.service import Service, seed_sources
-from scheduler.wiring import rules_of, site_of
-from sources.collect import CollectContext, Collected
-from sources.kinds import KINDS
-from sources.raw import RawItem
-from sources.spec import SourceSpec
-from sources.state import SourceState
+from sources.kinds import KINDS, Kind
+from sources.kinds.base import CollectContext, Collected
+from sources.model.raw import RawItem
+from sources.model.spec import SourceSpec
+from sources.model.state import SourceState
 from tests.service_support import free_port, sample_config
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -55,11 +54,11 @@ def story(n: int, section: str) -> RawItem:
 def take(store: Store, svc: Service, items: list[RawItem]) -> None:
     """Store items as one poll of the drop-folder source would."""
     spec = next(s for s in svc.cfg.sources if s.id == "cms-drop")
-    intake.take(store, spec, items, rules_of(svc.cfg), now=NOW)
+    intake.take(store, spec, items, svc.cfg.intake, now=NOW)
 
 
 def test_burst_during_a_rebuild_costs_two_rebuilds_per_feed(service: Service) -> None:
-    store, site = service.store, site_of(service.cfg)
+    store, site = service.store, service.cfg.site
     take(store, service, [story(0, "india"), story(1, "business")])
     rebuilt: Counter[str] = Counter()  # feed -> rebuilds that changed its documents
     feeds_rebuilt: list[int] = []  # per run: how many feed rebuilds it did, changed or not
@@ -112,8 +111,8 @@ def not_an_item(spec: SourceSpec, state: SourceState, ctx: CollectContext) -> Co
 def test_failing_jobs_are_recorded_and_the_scheduler_goes_on(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(KINDS, "explode", explode)
-    monkeypatch.setitem(KINDS, "not-an-item", not_an_item)
+    monkeypatch.setitem(KINDS, "explode", Kind(explode))
+    monkeypatch.setitem(KINDS, "not-an-item", Kind(not_an_item))
     good = next(s for s in service.cfg.sources if s.id == "cms-drop")
     bad = [
         SourceSpec(id=kind, kind=kind, url="x", interval_seconds=1, section="india")
@@ -133,7 +132,7 @@ def test_failing_jobs_are_recorded_and_the_scheduler_goes_on(
         service.scheduler.shutdown(wait=True)
         service.rebuilder.stop()
     with service.store.read() as conn:
-        states = {s.source_id: s for s in source_rows.load_all(conn)}
+        states = {s.source_id: s for s in source_state.load_all(conn)}
     assert states["cms-drop"].last_success is not None
     assert states["cms-drop"].consecutive_failures == 0
     for kind in ("explode", "not-an-item"):
@@ -141,5 +140,5 @@ def test_failing_jobs_are_recorded_and_the_scheduler_goes_on(
         assert states[kind].last_error
     with service.store.begin() as conn:  # every lease was given back despite the failures
         for spec in (good, *bad):
-            assert source_rows.claim(conn, spec.id, spec.url, "other", datetime.now(UTC), 60)
+            assert source_state.claim(conn, spec.id, spec.url, "other", datetime.now(UTC), 60)
     assert "kaboom" in (states["explode"].last_error or "")

@@ -12,12 +12,12 @@ import pytest
 from lxml import etree
 from pytest_httpserver import HTTPServer
 
-from sources import sitemap
-from sources.collect import CollectContext, Collected
 from sources.errors import FetchError, NotAFeedError
-from sources.raw import RawImage
-from sources.spec import FetchSettings, SourceSpec
-from sources.state import SourceState
+from sources.kinds import sitemap
+from sources.kinds.base import CollectContext, Collected
+from sources.model.raw import RawImage
+from sources.model.spec import FetchSettings, SourceSpec
+from sources.model.state import SourceState
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITEMAPS = FIXTURES / "sitemap"

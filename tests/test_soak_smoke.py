@@ -1,4 +1,4 @@
-"""`python -m soak --quick` runs every phase to the end and prints every figure with a verdict."""
+"""`python -m soak --quick` runs every phase to the end, prints every figure, meets its targets."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_quick_soak_runs_every_phase(tmp_path: Path) -> None:
         text=True,
         timeout=840,
     )
-    assert out.returncode in (0, 1), out.stderr[-3000:]  # 1: a target failed, still a report
+    # 1 means the run completed but missed a target: that is a failure, not a report to accept
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     for row in ROWS:
         assert row in out.stdout, row
     assert "phase completed | no" not in out.stdout, out.stdout

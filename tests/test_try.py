@@ -10,9 +10,9 @@ from click.testing import CliRunner, Result
 from pytest_httpserver import HTTPServer
 
 from feeds.archive import open_store
-from feeds.schema import articles, documents
+from feeds.archive.tables import articles, documents
 from scheduler.cli import main
-from scheduler.tools import kind_of
+from sources.kinds.guess import kind_of
 from tests.service_support import sample_config
 
 FIXTURES = Path(__file__).parent / "fixtures"

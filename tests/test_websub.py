@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from http_support import BASE_URL, ingest, rebuild, record, spec, stored, write_config
 
-from feeds import websub
 from feeds.archive import pings
+from feeds.build import websub
 from scheduler.service import Service
 
 T1 = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)

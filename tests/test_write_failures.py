@@ -6,6 +6,7 @@ lease, as it does in production: mid-rebuild, mid-poll, mid-push.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,12 +17,12 @@ from http_support import record
 from test_archive_pages import NOW, RULES, SITE, ingest, raw, rebuild
 from test_push_api import Api, api  # noqa: F401  (the running service with the push API)
 
-from feeds import publish
 from feeds.archive import queue
 from feeds.archive.engine import Store
+from feeds.build import publish
 from scheduler import jobs
 from sources.kinds import KINDS
-from sources.spec import FetchSettings, SourceSpec
+from sources.model.spec import FetchSettings, SourceSpec
 
 LEASE = 120.0  # rebuild_dirty's default lease
 TICK = 5  # seconds between rebuild passes in `run` (scheduler/service.py, rebuild-tick)
@@ -75,13 +76,14 @@ def test_a_poll_whose_failure_cannot_be_recorded_ends_and_its_lease_expires(
     spec = SourceSpec(
         id="drop", kind="files", url=str(tmp_path), interval_seconds=60, section="world"
     )
-    disk, real_collect = FullDisk(store), KINDS["files"]
+    disk, real = FullDisk(store), KINDS["files"]
+    assert real.collect is not None
 
     def fill_the_disk(*args: object) -> object:
         disk.on = True  # after the poll's lease was taken
-        return real_collect(*args)  # type: ignore[arg-type]
+        return real.collect(*args)  # type: ignore[arg-type,misc]
 
-    monkeypatch.setitem(KINDS, "files", fill_the_disk)
+    monkeypatch.setitem(KINDS, "files", dataclasses.replace(real, collect=fill_the_disk))
     settings = jobs.PollSettings(fetch=FetchSettings(), rules=RULES, owner="me")
     outcome = jobs.poll(store, spec, settings, lambda: NOW, force=True)  # 7710bd8: raised
     assert outcome.outcome == "failed"

@@ -9,9 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.archive.codec import load_raw
-from feeds.schema import articles, audit_log
-from sources.raw import RawItem
+from feeds.archive.tables import audit_log
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +51,3 @@ def entries(conn: Connection, *, limit: int = 100) -> list[Entry]:
         Entry(r.at, r.actor, r.action, r.article_id, json.loads(r.detail or "{}"))
         for r in conn.execute(q)
     ]
-
-
-def stored_raw(conn: Connection, article_id: str) -> tuple[RawItem, datetime] | None:
-    """(raw item, first seen) of an archived article: a withdrawal stores it back, marked."""
-    row = conn.execute(
-        sa.select(articles.c.raw, articles.c.first_seen).where(articles.c.id == article_id)
-    ).first()
-    return (load_raw(row.raw), row.first_seen) if row else None

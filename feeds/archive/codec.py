@@ -7,8 +7,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sources.article import Article, Image, Status
-from sources.raw import RawImage, RawItem
+from sources.model.article import Article, Image, Status
+from sources.model.raw import RawImage, RawItem
 
 _ARTICLE_FIELDS = tuple(Article.__dataclass_fields__)
 

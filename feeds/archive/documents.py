@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from feeds.archive.queue import bump
+from feeds.archive.tables import documents
 from feeds.archive.upsert import upsert_many
-from feeds.schema import documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +110,22 @@ def listing(conn: Connection) -> list[tuple[str, str, int, datetime]]:
         documents.c.path, documents.c.feed, documents.c.item_count, documents.c.changed_at
     ).order_by(documents.c.path)
     return [(r.path, r.feed, r.item_count, r.changed_at) for r in conn.execute(q)]
+
+
+_PAGE = re.compile(r"/archive/([1-9][0-9]*)\.[a-z]+$")
+
+
+def stored_pages(conn: Connection, feed: str, stem: str) -> dict[int, tuple[int, int]]:
+    """page -> (formats stored, fewest items in any of them) of a feed's stored pages."""
+    q = sa.select(documents.c.path, documents.c.item_count).where(
+        documents.c.feed == feed, documents.c.path.like(f"{stem}/archive/%")
+    )
+    out: dict[int, tuple[int, int]] = {}
+    for path, items in conn.execute(q):
+        m = _PAGE.search(path)
+        if m is None:
+            continue
+        n = int(m.group(1))
+        formats, fewest = out.get(n, (0, items))
+        out[n] = (formats + 1, min(fewest, items))
+    return out

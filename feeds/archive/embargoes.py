@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.archive import page_changes
+from feeds.archive import history_changes
 from feeds.archive.codec import dump_article, load_article
 from feeds.archive.queue import mark_dirty, next_positions
-from feeds.schema import articles, memberships
-from sources.article import Article, Status
+from feeds.archive.tables import articles, memberships
+from sources.model.article import Article, Status
 
 
 def due_embargoes(conn: Connection, now: datetime) -> list[Article]:
@@ -49,8 +49,8 @@ def publish_embargoed(conn: Connection, article: Article, *, now: datetime) -> N
         ).scalars()
     )
     # It arrives now: a fresh position puts it in the current documents, not on an
-    # archive page that closed while it waited (feeds/history.py)
-    page_changes.note_members(conn, memberships.c.article_id == article.id)
+    # history page that closed while it waited (feeds/build/history.py)
+    history_changes.note_members(conn, memberships.c.article_id == article.id)
     for feed, position in next_positions(conn, feeds).items():
         conn.execute(
             memberships.update()

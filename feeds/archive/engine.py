@@ -22,7 +22,7 @@ from feeds.archive.archive_file import ArchiveRefused
 from feeds.archive.availability import ArchiveCorrupt
 from feeds.archive.pgconnect import StoreSettings, pg_engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 log = logging.getLogger(__name__)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.schema import events
+from feeds.archive.tables import events
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.schema import websub_pings
+from feeds.archive.tables import websub_pings
 
 
 @dataclass(frozen=True, slots=True)

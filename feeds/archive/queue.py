@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from feeds.archive.tables import counters, feeds
 from feeds.archive.upsert import insert_ignore
-from feeds.schema import counters, feeds
 
 # pg_advisory_xact_lock key of archive writers (migrate() uses 727401)
 WRITERS_LOCK = 727402
@@ -220,3 +220,9 @@ def bump(conn: Connection, counter: str, by: int = 1) -> int:
         insert_ignore(conn, counters, [{"name": counter, "value": 0}])
         value = conn.execute(_BUMP, {"counter": counter, "by": by}).scalar_one()
     return int(value)
+
+
+def last_position(conn: Connection, feed: str) -> int:
+    """The highest arrival position ever given in a feed (0 when none)."""
+    value = conn.execute(sa.select(feeds.c.next_position).where(feeds.c.name == feed)).scalar()
+    return int(value) - 1 if value is not None else 0

@@ -15,14 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from feeds import push
 from feeds.archive import availability
-from feeds.archive.engine import Store
-from feeds.intake import IntakeRules
+from feeds.errors import Refused
+from feeds.intake.push import PushIntake
 from feeds.metrics import PUSH_REQUESTS
-from feeds.push import PUSH_SOURCE
-from feeds.push_fields import ignored
-from sources.spec import SourceSpec
+from sources.errors import RejectedBatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,12 +31,10 @@ RETRY_AFTER_SECONDS = 30
 
 @dataclass(frozen=True, slots=True)
 class PushSettings:
-    """Plain values the push API needs: tokens (token -> name), limits, intake rules."""
+    """Plain values the push API needs: tokens (token -> name) and the body limit."""
 
     tokens: Mapping[str, str]
     max_body_bytes: int
-    source: SourceSpec
-    rules: IntakeRules
 
 
 def parse_tokens(text: str) -> MappingProxyType[str, str]:
@@ -56,39 +51,18 @@ def parse_tokens(text: str) -> MappingProxyType[str, str]:
     return MappingProxyType(out)
 
 
-def push_source(section: str) -> SourceSpec:
-    """The source every pushed article belongs to: authoritative, UTC, first section."""
-    return SourceSpec(
-        id=PUSH_SOURCE,
-        kind="push",
-        url="",
-        interval_seconds=0,
-        section=section,
-        timezone="UTC",
-        authoritative=True,
-    )
-
-
-class Refused(Exception):
-    """A request the API will not take: an HTTP status and a message for the client."""
-
-    def __init__(self, status: int, message: str, **extra: object) -> None:
-        super().__init__(message)
-        self.status, self.message, self.extra = status, message, extra
-
-
 class PushApi:
     """POST /api/articles and DELETE /api/articles/{id}; `on_change` gets the feeds to rebuild."""
 
     def __init__(
         self,
-        store: Store,
+        intake: PushIntake,
         settings: PushSettings,
         *,
         on_change: Callable[[set[str]], None],
         now: Callable[[], datetime],
     ) -> None:
-        self.store, self.settings, self.on_change, self.now = store, settings, on_change, now
+        self.intake, self.settings, self.on_change, self.now = intake, settings, on_change, now
 
     def routes(self) -> list[Route]:
         """The Starlette routes to mount."""
@@ -103,34 +77,22 @@ class PushApi:
             actor = self._authenticate(request)
             _require_json(request)
             body = await _read_body(request, self.settings.max_body_bytes)
-            # parsing and checking a 1 MB batch takes hundreds of milliseconds: never on
-            # the event loop, where it would stall every other request (/healthz too)
-            done, unused = await _committed(self._take, body, actor)
+            done = await _committed(self.intake.post, body, actor=actor, now=self.now())
         except Refused as exc:
             return _refusal(exc)
-        except push.Invalid as exc:
-            return _refusal(Refused(exc.status, exc.message, problems=exc.problems))
+        except RejectedBatch as exc:  # unreadable JSON is a bad request; bad articles, 422
+            status = 422 if exc.readable else 400
+            return _refusal(Refused(status, exc.message, problems=exc.problems))
         self._changed(done.feeds)
         answer = {"accepted": len(done.articles), **done.summary()}
-        return _answer(202, {**answer, "ignored": unused} if unused else answer)
-
-    def _take(self, body: bytes, actor: str) -> tuple[push.Done, list[dict[str, object]]]:
-        """Decode, check and store one posted batch, and name its unknown fields (in a thread)."""
-        settings, records = self.settings, push.decode(body)
-        raws = push.validate(records, settings.source, settings.rules, self.now())
-        done = push.store(
-            self.store, settings.source, raws, settings.rules, actor=actor, now=self.now()
-        )
-        return done, ignored(records)
+        return _answer(202, {**answer, "ignored": done.ignored} if done.ignored else answer)
 
     async def delete(self, request: Request) -> Response:
         """Withdraw one article by its id, guid or the id it was posted with."""
         try:
             actor = self._authenticate(request)
             ref = request.path_params["ref"]
-            done = await _committed(
-                push.withdraw, self.store, ref, self.settings.rules, actor=actor, now=self.now()
-            )
+            done = await _committed(self.intake.withdraw, ref, actor=actor, now=self.now())
         except Refused as exc:
             return _refusal(exc)
         if done is None:

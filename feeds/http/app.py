@@ -34,7 +34,7 @@ class ServeSettings:
     cache_max_age: int = 300
     stale_while_revalidate: int = 60
     stale_if_error: int = 86400
-    archive_max_age: int = 6 * 3600
+    history_max_age: int = 6 * 3600
     refresh_seconds: float = 1.0
     redirects: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -70,7 +70,7 @@ class App:
         self.feeds = FeedResponder(
             self.cache,
             cache_control=settings.cache_control(settings.cache_max_age),
-            archive_cache_control=settings.cache_control(settings.archive_max_age),
+            history_cache_control=settings.cache_control(settings.history_max_age),
             link_header=lambda path: _link_header(site, path),
             redirects=settings.redirects,
             is_current=is_current,

@@ -12,14 +12,9 @@ from xml.sax.saxutils import quoteattr
 
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
-from feeds.catalog import FeedKey, Format, group_keys, parse_name
+from feeds.catalog import FEED_TYPES, FeedKey, Format, group_keys, is_history_path, parse_name
 from feeds.site import Site, country_name, feed_title
 
-TYPES: dict[str, str] = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "json": "application/feed+json",
-}
 _LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:auto;padding:1rem;"
@@ -42,13 +37,13 @@ class Listed:
 
 
 def listed_feeds(store: Store, is_current: Callable[[str], bool] = lambda _: True) -> list[Listed]:
-    """Every current feed with a document (archive pages left out), in catalogue order."""
+    """Every current feed with a document (history pages left out), in catalogue order."""
     with store.read() as conn:
         rows = docs.listing(conn)
     grouped: dict[str, list[tuple[Format, int, datetime]]] = defaultdict(list)
     for path, feed, items, changed in rows:
         fmt = path.rsplit(".", 1)[-1]
-        if "/archive/" not in path and fmt in TYPES and is_current(feed):
+        if not is_history_path(path) and fmt in FEED_TYPES and is_current(feed):
             grouped[feed].append((fmt, items, changed))  # type: ignore[arg-type]
     keys = {k: v for k, v in ((parse_name(f), v) for f, v in grouped.items()) if k is not None}
     return [
@@ -65,7 +60,8 @@ def listed_feeds(store: Store, is_current: Callable[[str], bool] = lambda _: Tru
 def _item(site: Site, feed: Listed, title: str) -> str:
     """One list entry: title, item count and last change, a subscribe link per format."""
     links = "".join(
-        f'<a href="{escape(site.base_url + feed.key.path(f))}" type="{TYPES[f]}">{_LABELS[f]}</a>'
+        f'<a href="{escape(site.base_url + feed.key.path(f))}" type="{FEED_TYPES[f]}">'
+        f"{_LABELS[f]}</a>"
         for f in feed.formats
     )
     when = feed.changed.strftime("%Y-%m-%d %H:%M")
@@ -109,7 +105,7 @@ def _body(site: Site, feeds: list[Listed]) -> str:
 def index_html(site: Site, feeds: list[Listed]) -> str:
     """The discovery page: every feed grouped, subscribe links, alternate link tags."""
     head = "".join(
-        f'<link rel="alternate" type="{TYPES[fmt]}" '
+        f'<link rel="alternate" type="{FEED_TYPES[fmt]}" '
         f"title={quoteattr(f'{feed_title(site, f.key)} ({_LABELS[fmt]})')} "
         f'href="{escape(site.base_url + f.key.path(fmt))}">'
         for f in feeds

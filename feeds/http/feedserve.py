@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
+from feeds.catalog import is_history_path
 from feeds.http.cache import DocumentCache, Prepared
 from feeds.http.conditional import choose_coding, is_fresh, matched_etag
 from feeds.metrics import HTTP_RESPONSES
@@ -25,7 +26,7 @@ Headers = list[tuple[bytes, bytes]]
 
 
 def feed_name(path: str) -> str | None:
-    """The feed a document path belongs to (archive pages included), or None."""
+    """The feed a document path belongs to (history pages included), or None."""
     m = FEED_PATH.match(path)
     return m.group(1) if m else None
 
@@ -65,14 +66,14 @@ class FeedResponder:
         cache: DocumentCache,
         *,
         cache_control: str,
-        archive_cache_control: str,
+        history_cache_control: str,
         link_header: Callable[[str], str],
         redirects: Mapping[str, str],
         is_current: Callable[[str], bool],
     ) -> None:
         self.cache = cache
         self.cache_control = cache_control.encode()
-        self.archive_cache_control = archive_cache_control.encode()
+        self.history_cache_control = history_cache_control.encode()
         self.link_header = link_header
         self.redirects = redirects
         self.is_current = is_current
@@ -188,11 +189,11 @@ class _Ready:
 
 
 def _build_ready(responder: FeedResponder, doc: Prepared, coding: str) -> _Ready:
-    archive = "/archive/" in doc.path
+    is_page = is_history_path(doc.path)
     # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would
     common = [
         (b"last-modified", doc.last_modified.encode()),
-        (b"cache-control", responder.archive_cache_control if archive else responder.cache_control),
+        (b"cache-control", responder.history_cache_control if is_page else responder.cache_control),
         (b"vary", b"Accept-Encoding"),
         (b"link", responder.link_header(doc.path).encode()),
     ]

@@ -16,17 +16,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from feeds import guard
 from feeds.archive import documents as docs
-from feeds.archive import events
-from feeds.archive import sources as source_rows
+from feeds.archive import events, source_state
 from feeds.archive.engine import Store
+from feeds.build import guard
 from feeds.http import discovery
 from feeds.http.conditional import http_date, is_fresh
 from feeds.http.health import Health
 from feeds.metrics import REGISTRY
+from feeds.redact import redact
 from feeds.site import Site
-from sources.redact import redact
 
 # is_fresh reads the date only for If-Modified-Since, dropped when a page has no date
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,7 +38,7 @@ def _iso(when: datetime | None) -> str | None:
 def status_rows(store: Store, configured: list[tuple[str, str, str]]) -> list[dict[str, object]]:
     """Health of every configured source, as plain JSON-able rows, secrets redacted."""
     with store.read() as conn:
-        states = {s.source_id: s for s in source_rows.load_all(conn)}
+        states = source_state.by_id(conn)
     rows: list[dict[str, object]] = []
     for sid, kind, url in configured:
         s = states.get(sid)

@@ -3,7 +3,7 @@
 Same inputs give the same bytes: no clock, no randomness, nothing from a request. Articles are
 rendered in the order given (the caller sorts newest first). The feed's lastBuildDate/updated
 is the newest item `updated`; an empty feed uses `meta.empty_updated` (its stored change time,
-feeds/drafts.py), else EMPTY_FEED_UPDATED (2000-01-01T00:00:00Z).
+feeds/build/drafts.py), else EMPTY_FEED_UPDATED (2000-01-01T00:00:00Z).
 """
 
 from feeds.render.budget import render_within_budget

@@ -11,7 +11,8 @@ from feeds.catalog import FeedMeta
 from feeds.render import fields
 from feeds.render.fields import Tombstone, clean, clean_opt
 from feeds.render.xmlfix import AtomEntryFix, AtomFeedFix
-from sources.article import Article
+from sources.model.article import Article
+from sources.model.utc import as_utc
 
 # The bytes that open and close the run of entries, for budget.py's size estimates.
 ITEM_START = b"<entry>"
@@ -69,8 +70,8 @@ def _entry(fg: Any, article: Article) -> None:
     fe = fg.add_entry(order="append")
     fe.id(clean(article.guid))
     fe.title(fields.title_of(article))
-    fe.updated(fields.utc(article.updated))
-    fe.published(fields.utc(article.published))
+    fe.updated(as_utc(article.updated))
+    fe.published(as_utc(article.published))
     fe.link(href=clean(article.url), rel="alternate", type="text/html")
     if article.image:
         kind = fields.image_type(article.image)

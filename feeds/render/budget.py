@@ -9,7 +9,7 @@ from typing import Literal
 from feeds.catalog import FeedMeta, Format
 from feeds.render.document import item_sizes, render
 from feeds.render.fields import Tombstone
-from sources.article import Article
+from sources.model.article import Article
 
 # (articles kept from the newest, how many of the oldest kept ones lose their content)
 Plan = tuple[int, int]

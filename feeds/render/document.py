@@ -9,7 +9,7 @@ from typing import Literal
 from feeds.catalog import FeedMeta, Format
 from feeds.render import atom, jsonfeed, rss
 from feeds.render.fields import Tombstone
-from sources.article import Article
+from sources.model.article import Article
 
 # (first bytes of an item, bytes that follow the last item), per format.
 ITEM_MARKERS: dict[str, tuple[bytes, bytes]] = {

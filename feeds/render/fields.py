@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from feeds.catalog import FeedMeta, Format
-from sources.article import Article, Image
+from sources.model.article import Article, Image
+from sources.model.media import image_type_of
+from sources.model.utc import as_utc
 
 # An empty feed has no newest item to date it by; a fixed instant keeps its bytes stable
 # (DESIGN invariant 2: no wall clock in a document).
@@ -18,16 +20,8 @@ EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 # XML 1.0 §2.2 Char: everything outside these ranges is illegal even as a reference.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-# A fallback when an image has no declared type; RSS 2.0 requires enclosure@type.
-_IMAGE_TYPES = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "avif": "image/avif",
-    "svg": "image/svg+xml",
-}
+# A fallback when an image has no declared type and its URL tells none; RSS 2.0 requires
+# enclosure@type.
 DEFAULT_IMAGE_TYPE = "image/jpeg"
 
 
@@ -54,34 +48,25 @@ def clean_opt(text: str | None) -> str | None:
     return clean(text) or None
 
 
-def utc(dt: datetime) -> datetime:
-    """The same instant in UTC; a naive value is taken as UTC already."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def rfc822(dt: datetime) -> str:
     """RSS date, always `+0000` (RSS Profile §3.2: the form every tested reader accepts)."""
-    return email.utils.format_datetime(utc(dt).replace(microsecond=0), usegmt=False)
+    return email.utils.format_datetime(as_utc(dt).replace(microsecond=0), usegmt=False)
 
 
 def rfc3339(dt: datetime) -> str:
     """Atom/JSON Feed date with an upper-case T and Z (RFC 4287 §3.3), whole seconds."""
-    return utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def feed_updated(articles: Iterable[Article], empty: datetime | None = None) -> datetime:
     """The newest item `updated` of this feed; for an empty one the time it was given."""
-    return max((utc(a.updated) for a in articles), default=empty or EMPTY_FEED_UPDATED)
+    return max((as_utc(a.updated) for a in articles), default=empty or EMPTY_FEED_UPDATED)
 
 
 def image_type(image: Image) -> str:
     """The image's MIME type, else a guess from the URL's extension, else image/jpeg."""
     declared = clean(image.type or "").strip()
-    if declared:
-        return declared
-    path = image.url.split("?", 1)[0].split("#", 1)[0]
-    ext = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-    return _IMAGE_TYPES.get(ext, DEFAULT_IMAGE_TYPE)
+    return declared or image_type_of(image.url) or DEFAULT_IMAGE_TYPE
 
 
 def categories(article: Article) -> list[str]:

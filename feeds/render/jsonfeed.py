@@ -9,7 +9,7 @@ from typing import Any
 from feeds.catalog import FeedMeta
 from feeds.render import fields
 from feeds.render.fields import clean, clean_opt
-from sources.article import Article
+from sources.model.article import Article
 
 VERSION = "https://jsonfeed.org/version/1.1"
 

@@ -11,7 +11,7 @@ from feeds.catalog import FeedMeta
 from feeds.render import fields
 from feeds.render.fields import clean, clean_opt
 from feeds.render.xmlfix import RssChannelFix, RssItemExtras
-from sources.article import Article
+from sources.model.article import Article
 
 # The bytes that open and close the run of items, for budget.py's size estimates.
 ITEM_START = b"<item>"

@@ -27,7 +27,7 @@ class RssChannelFix(BaseExtension):  # type: ignore[misc]
         self.is_archive = False
 
     def extend_ns(self) -> dict[str, str]:
-        """Declare dc and media always, fh only on archive pages."""
+        """Declare dc and media always, fh only on history pages."""
         ns = {"dc": DC, "media": MEDIA}
         if self.is_archive:
             ns["fh"] = FH

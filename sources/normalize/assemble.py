@@ -5,18 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sources.article import Article, Status
 from sources.errors import NormalizeError
+from sources.model.article import Article, Status
+from sources.model.raw import RawItem
+from sources.model.rights import keeps_content, keeps_summary
+from sources.model.spec import NormalizeSettings, SourceSpec
+from sources.model.utc import as_utc
 from sources.normalize.dates import parse_date
 from sources.normalize.identity import article_url, identity_keys, mint_guid, mint_id
 from sources.normalize.images import lead_image
 from sources.normalize.markup import sanitize_html
 from sources.normalize.taxonomy import country_codes, explicit_country_codes, section_for
 from sources.normalize.text import plain_text
-from sources.raw import RawItem
-from sources.spec import NormalizeSettings, SourceSpec
 
 NORMALIZER_VERSION = 3
 NAME_MAX = 200
@@ -53,7 +55,7 @@ def normalize(
         url=url,
         title=title,
         summary=summary,
-        content=content if source.rights == "full" else None,
+        content=content if keeps_content(source.rights) else None,
         section=section,
         published=published,
         updated=updated,
@@ -95,7 +97,7 @@ def _summary(
     raw: RawItem, content: str | None, source: SourceSpec, settings: NormalizeSettings
 ) -> str:
     """Plain-text summary from the summary field, else the start of the content."""
-    if source.rights == "link":
+    if not keeps_summary(source.rights):
         return ""  # link-only sources: only the title and the link may be republished
     return plain_text(raw.summary or content or "", settings.summary_max)
 
@@ -128,14 +130,9 @@ def _dates(
     raw: RawItem, source: SourceSpec, *, now: datetime, first_seen: datetime | None
 ) -> tuple[datetime, datetime]:
     """Published (else first seen, else now) and updated (never before published), in UTC."""
-    published = parse_date(raw.published, source.timezone) or _utc(first_seen or now)
+    published = parse_date(raw.published, source.timezone) or as_utc(first_seen or now)
     updated = parse_date(raw.updated, source.timezone) or published
     return published, max(updated, published)
-
-
-def _utc(moment: datetime) -> datetime:
-    """A caller's datetime as aware UTC (a naive one is taken to be UTC already)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _status(
@@ -144,7 +141,7 @@ def _status(
     """Withdrawn when upstream says so; embargoed when published lies beyond the margin."""
     if (raw.status or "").strip().lower() in _WITHDRAWN:
         return Status.WITHDRAWN, None
-    if published > _utc(now) + timedelta(seconds=settings.future_margin_seconds):
+    if published > as_utc(now) + timedelta(seconds=settings.future_margin_seconds):
         return Status.EMBARGOED, published
     return Status.LIVE, None
 

@@ -7,11 +7,15 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
+from sources.model.raw import RawItem
+from sources.model.spec import SourceSpec
 from sources.normalize.urls import canonical_url, host_of, is_web_url
-from sources.raw import RawItem
-from sources.spec import SourceSpec
 
 ID_HEX = 24
+_ARTICLE_ID = re.compile(rf"[0-9a-f]{{{ID_HEX}}}")
+_GUID_ID = re.compile(rf"article/([0-9a-f]{{{ID_HEX}}})$")
+# Feed ids are tag: URIs (RFC 4151) and must never change: the date is fixed forever.
+FEED_ID_DATE = "2026"
 
 
 @lru_cache(maxsize=128)
@@ -43,7 +47,7 @@ def identity_keys(raw: RawItem, source: SourceSpec) -> tuple[str, ...]:
     keys: list[str] = []
     upstream = (raw.upstream_id or "").strip()
     if upstream:
-        keys.append(f"up:{source.id}:{upstream}")
+        keys.append(upstream_key(source.id, upstream))
     url = article_url(raw, source)
     if url:
         # Scheme-less, so http:// and https:// copies of a page are one article.
@@ -63,3 +67,20 @@ def mint_id(key: str) -> str:
 def mint_guid(authority: str, article_id: str, published: datetime) -> str:
     """A tag: URI (RFC 4151) that never changes once minted."""
     return f"tag:{authority},{published.year}:article/{article_id}"
+
+
+def mint_feed_id(authority: str, feed_name: str) -> str:
+    """A feed's permanent Atom id, a tag: URI (RFC 4151) with a date fixed forever."""
+    return f"tag:{authority},{FEED_ID_DATE}:feed/{feed_name}"
+
+
+def upstream_key(source_id: str, upstream_id: str) -> str:
+    """The identity key of an item by the id its source gives it."""
+    return f"up:{source_id}:{upstream_id}"
+
+
+def article_id_in(ref: str) -> str | None:
+    """The article id a reference names: the id itself, or the one a guid ends with."""
+    found = _GUID_ID.search(ref)
+    candidate = found.group(1) if found else ref
+    return candidate if _ARTICLE_ID.fullmatch(candidate) else None

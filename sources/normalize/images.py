@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
 
-from sources.article import Image
-from sources.imagesrc import is_placeholder
+from sources.model.article import Image
+from sources.model.media import image_type_of
+from sources.model.raw import RawImage
+from sources.normalize.imagesrc import is_placeholder
 from sources.normalize.text import plain_text
 from sources.normalize.urls import canonical_url, is_web_url
-from sources.raw import RawImage
 
 CAPTION_MAX = 500
-_TYPES_BY_EXTENSION = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".jpe": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".gif": "image/gif",
-    ".avif": "image/avif",
-    ".svg": "image/svg+xml",
-}
 _FIRST_IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]+)\"", re.IGNORECASE)
 _LEADING_INT = re.compile(r"\s*(\d{1,6})")
 
@@ -69,9 +59,7 @@ def _media_type(given: str | None, url: str) -> str | None:
         return declared
     if declared and declared not in ("image", "application/octet-stream"):
         return None  # an enclosure of video/mp4 or audio/mpeg is not a lead image
-    path = urlsplit(url).path.lower()
-    extension = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
-    return _TYPES_BY_EXTENSION.get(extension, "")
+    return image_type_of(url)
 
 
 def _dimension(value: str | None) -> int | None:

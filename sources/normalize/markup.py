@@ -9,10 +9,10 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from sources.model.spec import NormalizeSettings
 from sources.normalize.prescan import cut_to_size, flatten_deep, promote_lazy_images
 from sources.normalize.text import xml_legal
 from sources.normalize.urls import WEB_SCHEMES, host_of
-from sources.spec import NormalizeSettings
 
 ALLOWED_TAGS = frozenset(
     [

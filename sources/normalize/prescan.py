@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from sources.imagesrc import LAZY_SRCSET, is_tiny, real_src
+from sources.normalize.imagesrc import LAZY_SRCSET, is_tiny, real_src
 
 # html5ever (inside nh3) is quadratic in nesting depth and overflows its stack near 40,000
 # levels; native code cannot be interrupted, so depth and size are bounded here first.

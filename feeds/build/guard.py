@@ -1,0 +1,98 @@
+"""The publish guard: refuse a rebuild that would drop many items for no known reason.
+
+An upstream that suddenly sends nothing, or re-labels every story, or a bug in a query,
+must not empty a feed subscribers rely on. A current document may lose items when they are
+withdrawn, pruned by retention, cut by the byte budget, excluded by rights, or moved onto a
+newly published history page; any other loss above `publish_guard_share` of the items the
+last good document held keeps that document (and the feed's other documents) as they are,
+and is reported in the log, the `events` table (shown on /status) and a metric.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from feeds.archive import events
+from feeds.archive.documents import Document
+from feeds.metrics import GUARD_REFUSALS
+from feeds.archive import losses
+
+log = logging.getLogger(__name__)
+
+EVENT_KIND = "publish-guard"
+# A feed this small losing a couple of items is ordinary churn, not a collapse.
+MIN_ITEMS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a rebuild of one feed was not published."""
+
+    feed: str
+    path: str
+    before: int
+    after: int
+    explained: int
+
+    @property
+    def message(self) -> str:
+        """A sentence an operator can act on."""
+        return (
+            f"kept the last good {self.path}: the rebuild would drop it from {self.before} to "
+            f"{self.after} items, {self.before - self.after - self.explained} of them not "
+            "explained by withdrawals, retention, rights, archiving or the byte budget "
+            "(an empty or re-labelled upstream, or a bug?)"
+        )
+
+
+def check(
+    conn: Connection,
+    feed: str,
+    current: Sequence[Document],
+    *,
+    available: int,
+    explained: int,
+    share: float,
+    current_days: int,
+    full: int | None = None,
+) -> Refusal | None:
+    """The first current document whose unexplained loss exceeds the share, if any.
+
+    `available` is how many articles the documents were offered, `explained` how many left
+    them for a known reason besides withdrawals and pruning (rights, archiving). A document
+    still holding `full` items (the configured `feeds.items`) is never refused: a feed at
+    its normal size is no collapse, even right after an operator lowered `feeds.items`.
+    """
+    shrunk = [d for d in current if full is None or d.item_count < full]
+    states = losses.document_states(conn, [d.path for d in shrunk])
+    for doc in shrunk:
+        previous = states.get(doc.path)
+        if previous is None:
+            continue
+        before, since = previous
+        dropped = before - doc.item_count
+        if before < MIN_ITEMS or dropped <= 0:
+            continue
+        known = (
+            explained
+            + max(0, available - doc.item_count)  # the byte budget
+            + losses.withdrawn_since(conn, feed, since)
+            + losses.pruned_since(conn, since)
+            # aged out since then: published at most current_days before that change
+            + losses.aged_since(conn, feed, since - timedelta(days=current_days))
+        )
+        if dropped - known > share * before:
+            return Refusal(feed, doc.path, before, doc.item_count, min(known, dropped))
+    return None
+
+
+def refuse(conn: Connection, refusal: Refusal, now: datetime) -> None:
+    """Report a refusal: log, an events row (in the caller's transaction), a metric."""
+    log.warning("publish guard: feed %s: %s", refusal.feed, refusal.message)
+    events.record(conn, events.Event(now, EVENT_KIND, refusal.feed, refusal.message))
+    GUARD_REFUSALS.inc()

@@ -1,0 +1,34 @@
+"""What intake needs from config, and what one batch did to the archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from feeds.catalog import ComboRule, feed_names
+from sources.model.article import Article
+from sources.model.spec import NormalizeSettings
+
+
+@dataclass(slots=True)
+class IntakeResult:
+    """What one batch did to the archive."""
+
+    new: int = 0
+    edited: int = 0
+    unchanged: int = 0
+    rejected: list[str] = field(default_factory=list)
+    feeds: set[str] = field(default_factory=set)
+    article_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeRules:
+    """The plain values intake needs from config."""
+
+    normalize: NormalizeSettings
+    combos: ComboRule
+    unpublished_sources: frozenset[str] = frozenset()  # rights = "exclude": archived only
+
+    def feeds_of(self, article: Article) -> set[str]:
+        """The feeds an article belongs in; none when its source is archived only (exclude)."""
+        return feed_names(article, self.combos, self.unpublished_sources)

@@ -1,0 +1,10 @@
+"""The `newsfeeds` command line: the group (cli/base.py) and its commands, one module a family.
+
+Importing this package registers every command on `main`; the command modules import the
+group, never each other or this package, so nothing here imports in a circle.
+"""
+
+from scheduler.cli import archive_commands, service_commands, tools
+from scheduler.cli.base import main
+
+__all__ = ["archive_commands", "main", "service_commands", "tools"]

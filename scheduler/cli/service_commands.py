@@ -1,0 +1,142 @@
+"""Commands that run the service or its jobs: run, serve, ingest, build, prune."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.progress import Progress
+
+from feeds.archive import queue
+from feeds.build import publish
+from feeds.catalog import parse_name
+from feeds.redact import redact
+from scheduler.cli.base import EXIT_PARTIAL, _service, console, init_option, main
+from scheduler.clock import utcnow
+from scheduler.jobs import retention
+
+
+@main.command()
+@init_option
+@click.pass_context
+def run(ctx: click.Context, init: bool) -> None:
+    """Poll sources and serve feeds until SIGINT/SIGTERM.
+
+    A stop finishes the write in flight, closes the archive and exits 0. After a restart
+    each source is polled when it was next due, not all at once.
+    """
+    service = _service(ctx, init, serving=True)
+    console.print(f"serving on http://{service.cfg.host}:{service.cfg.port}/")
+    service.run()
+
+
+@main.command()
+@init_option
+@click.pass_context
+def serve(ctx: click.Context, init: bool) -> None:
+    """Serve feeds from the archive without polling.
+
+    For a process beside a separate poller, or with `newsfeeds ingest` run from cron.
+    """
+    _service(ctx, init, serving=True).run(poll=False)
+
+
+@main.command()
+@click.argument("source_ids", nargs=-1)
+@init_option
+@click.pass_context
+def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
+    """Poll sources once, rebuild what changed, and exit.
+
+    With SOURCE_IDS, only those sources. Exit status 1 when any poll failed.
+    """
+    service = _service(ctx, init)
+    from scheduler.service import seed_sources
+
+    seed_sources(service.cfg)
+    service.start_feeds()
+    specs = [s for s in service.cfg.sources if not source_ids or s.id in source_ids]
+    unknown = set(source_ids) - {s.id for s in specs}
+    if unknown:
+        raise click.BadParameter(f"unknown source id(s): {', '.join(sorted(unknown))}")
+    failed = 0
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("polling", total=len(specs))
+        for spec in specs:
+            outcome = service.poll(spec, force=True)
+            failed += outcome.outcome == "failed"
+            progress.advance(task)
+            console.print(
+                f"{spec.id}: {outcome.outcome}, {outcome.new} new, "
+                f"{outcome.edited} edited"
+                + (f" — {redact(outcome.error)}" if outcome.error else "")
+            )
+    service.rebuild()
+    service.store.dispose()
+    sys.exit(EXIT_PARTIAL if failed else 0)
+
+
+@main.command()
+@click.argument("feed_names", nargs=-1)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish even where the publish guard refused a large unexplained drop of items.",
+)
+@init_option
+@click.pass_context
+def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bool) -> None:
+    """Regenerate feeds from the archive.
+
+    With FEED_NAMES (e.g. latest, section/world, country/in), only those feeds.
+    """
+    service = _service(ctx, init)
+    service.start_feeds()
+    if feed_names:
+        bad = [n for n in feed_names if parse_name(n) is None]
+        if bad:
+            raise click.BadParameter(f"not feed names: {', '.join(bad)}")
+        with service.store.begin() as conn:
+            queue.mark_dirty(conn, feed_names)
+    else:
+        publish.mark_all(service.store)
+    with service.store.read() as conn:
+        total = queue.pending(conn)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("rebuilding feeds", total=total)
+        report = service.rebuild(force=force, on_feed=lambda _: progress.advance(task))
+    console.print(f"rebuilt {report.feeds} feeds; {len(report.changed)} documents changed")
+    service.store.dispose()
+    if report.failed:
+        console.print(f"failed, kept as they were: {', '.join(report.failed)}", style="red")
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only report what would be pruned.")
+@init_option
+@click.pass_context
+def prune(ctx: click.Context, dry_run: bool, init: bool) -> None:
+    """Apply retention now (see --dry-run).
+
+    Takes articles older than retention.current_days out of current feeds and prunes
+    those older than retention.archive_days from the archive. Pruned articles leave a
+    small marker (id, guid, URL, hash), so a story polled again is not published again
+    as new. The running service does this every hour.
+    """
+    service = _service(ctx, init)
+    if dry_run:
+        report = retention.plan(service.store, service.retention, utcnow())
+        console.print(
+            f"would take {report.aged_out} article memberships out of current feeds "
+            f"and prune {report.pruned} articles"
+        )
+    else:
+        report = retention.run(service.store, service.retention, utcnow(), force=True)
+        if report.feeds:
+            service.rebuild()
+        console.print(
+            f"took {report.aged_out} article memberships out of current feeds, "
+            f"pruned {report.pruned} articles, {len(report.feeds)} feeds rebuilt"
+        )
+    service.store.dispose()

@@ -1,0 +1,1 @@
+"""The network: polite, bounded fetching, robots.txt, and a source's health between polls."""
