@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -26,6 +27,8 @@ from feeds.http.api import PushApi, PushSettings, parse_tokens
 from feeds.http.app import App
 from feeds.http.protocol import HttpLimits, LimitedConfig
 from feeds.intake.push import PushIntake
+from feeds.readers.runtime import Analytics
+from feeds.readers.tally import Clock
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.errors import ConfigError
@@ -34,8 +37,11 @@ from sources.kinds import push
 log = logging.getLogger(__name__)
 
 
-def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
-    """The ASGI application; `on_push` is asked for a rebuild after a push changed feeds."""
+def build_app(
+    cfg: Config, store: Store, *, on_push: Callable[[], None], clock: Clock = time.time
+) -> App:
+    """The ASGI application; `on_push` is asked for a rebuild after a push changed feeds;
+    `clock` times reader counts (tests inject one)."""
     env, access = os.environ, cfg.access
     tokens = parse_tokens(env.get(access.api_tokens_env, ""))
     if not tokens:
@@ -65,6 +71,7 @@ def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
         is_current=cfg.is_current,
         extra_routes=api.routes(),
         admin=admin,
+        analytics=Analytics(store, cfg.analytics, clock) if cfg.analytics.enabled else None,
     )
 
 

@@ -16,6 +16,7 @@ from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
+from scheduler.config.analytics import read_analytics
 from scheduler.config.distribution import read_sitemaps
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
 from scheduler.config.reader import Reader
@@ -80,6 +81,7 @@ def build(path: Path, r: Reader) -> Config:
         sections=sections,
         sources=sources,
         sitemaps=sitemaps,
+        analytics=read_analytics(r),
     )
 
 

@@ -14,6 +14,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "header_timeout_seconds",
         "idle_timeout_seconds",
         "max_connections",
+        "forwarded_allow_ips",
     ),
     "store": ("url", "connect_timeout_seconds", "statement_timeout_seconds"),
     "scheduler": ("min_interval_seconds", "jitter_seconds", "lease_seconds"),
@@ -73,5 +74,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     ),
     "redirects": ("from", "to"),
     "sitemaps": ("publication_name", "hosts"),
+    "analytics": ("enabled", "retention_days", "access_log", "throttle", "min_poll_seconds"),
 }
 ARRAYS = ("sections", "sources", "redirects")

@@ -12,6 +12,7 @@ from feeds.catalog import parse_name
 from feeds.http.app import ServeSettings
 from feeds.http.protocol import HttpLimits
 from feeds.intake import IntakeRules
+from feeds.readers.runtime import AnalyticsSettings
 from feeds.site import Site
 from scheduler.jobs.retention import RetentionSettings
 from sources.model.spec import FetchSettings, SourceSpec
@@ -70,6 +71,7 @@ class Config:
     http_limits: HttpLimits = field(default_factory=HttpLimits)  # [server] limits
     store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
     sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)  # [analytics]
 
     def section(self, slug: str) -> Section | None:
         """The section with this slug, if configured."""
