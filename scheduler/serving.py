@@ -112,9 +112,19 @@ def _options(cfg: Config) -> dict[str, Any]:
         "port": cfg.port,
         "access_log": False,
         "server_header": False,
+        # X-Forwarded-For replaces the peer only from these ([server] forwarded_allow_ips);
+        # an empty list turns uvicorn's proxy headers off
+        **proxy_options(cfg.analytics.forwarded_allow_ips),
         "log_config": None,
         "limits": limits_of(cfg),
     }
+
+
+def proxy_options(allowed: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's options for trusting X-Forwarded-For (and -Proto) from these peers only."""
+    if not allowed:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(allowed)}
 
 
 def serve_here(cfg: Config, app: App) -> None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from http_support import fetch, ingest, rebuild, record, spec, stored
+import uvicorn
+from http_support import eventually, fetch, ingest, rebuild, record, spec, stored
 
 from feeds.http.app import App
+from scheduler.config import Config
 from scheduler.service import Service
+from scheduler.serving import proxy_options
 
 FEED_PATH = "/feeds/latest.rss"
 
@@ -133,3 +140,24 @@ def report_json(port: int, query: str = "since=24h") -> dict[str, object]:
     reply = fetch(port, f"/status/readers.json?{query}")
     assert reply.status == 200, reply.body
     return json.loads(reply.body)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def serving_configured(app: App, cfg: Config) -> Iterator[int]:
+    """Like http_support.serving, with uvicorn trusting X-Forwarded-For as the config says."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    options = proxy_options(cfg.analytics.forwarded_allow_ips)
+    server = uvicorn.Server(
+        uvicorn.Config(app, lifespan="on", log_config=None, access_log=False, **options)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    eventually(lambda: server.started, timeout=10)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

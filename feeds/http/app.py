@@ -81,7 +81,6 @@ class App:
             is_current=is_current,
             tally=analytics.tally if analytics else None,
             throttle=analytics.throttle if analytics else None,
-            trusted_proxies=analytics.trusted if analytics else (),
         )
         readers = ReaderPages(analytics)
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)

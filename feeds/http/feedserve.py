@@ -15,7 +15,7 @@ from feeds.http.ready import Headers, Ready, build_ready, with_etag
 from feeds.metrics import HTTP_RESPONSES
 from feeds.readers.recognize import Consumer
 from feeds.readers.tally import Tally
-from feeds.readers.throttle import Network, Throttle, client_address
+from feeds.readers.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,9 @@ class FeedResponder:
         is_current: Callable[[str], bool],
         tally: Tally | None = None,
         throttle: Throttle | None = None,
-        trusted_proxies: tuple[Network, ...] = (),
     ) -> None:
         self.cache = cache
-        self.tally, self.throttle, self.trusted_proxies = tally, throttle, trusted_proxies
+        self.tally, self.throttle = tally, throttle
         self.cache_control = cache_control.encode()
         self.history_cache_control = history_cache_control.encode()
         self.link_header = link_header
@@ -139,7 +138,7 @@ class FeedResponder:
             await self._document(scope, send, doc, head=head)
 
     async def _document(self, scope: Scope, send: Send, doc: Prepared, *, head: bool) -> None:
-        accept = inm = ims = agent = forwarded = None
+        accept = inm = ims = agent = None
         for key, value in scope["headers"]:
             # servers hand header names over lower-cased (ASGI spec)
             if key == b"accept-encoding":
@@ -150,15 +149,13 @@ class FeedResponder:
                 ims = value.decode("latin-1")
             elif key == b"user-agent":
                 agent = value
-            elif key == b"x-forwarded-for":
-                forwarded = value
         tally = self.tally
         who = tally.consumer(agent) if tally is not None else None
         conditional = inm is not None or ims is not None
         if (
             who is not None
             and self.throttle is not None
-            and await self._throttled(scope, send, doc, who, forwarded, conditional)
+            and await self._throttled(scope, send, doc, who, conditional)
         ):
             return
         coding = self._coding(accept, "br" in doc.bodies)
@@ -186,12 +183,15 @@ class FeedResponder:
         send: Send,
         doc: Prepared,
         who: Consumer,
-        forwarded: bytes | None,
         conditional: bool,
     ) -> bool:
-        """Answer 429 to a client re-downloading this document too often; True if it did."""
+        """Answer 429 to a client re-downloading this document too often; True if it did.
+
+        The client is the socket peer, or the X-Forwarded-For address uvicorn put in its
+        place for a peer in `[server] forwarded_allow_ips` (scheduler/serving.py).
+        """
         peer = scope.get("client")
-        client = client_address(peer[0] if peer else None, forwarded, self.trusted_proxies)
+        client = str(peer[0]) if peer else ""
         assert self.throttle is not None
         wait = self.throttle.wait(who, client, doc.path, conditional=conditional)
         if wait is None:

@@ -12,7 +12,7 @@ from feeds.readers import report
 from feeds.readers.flush import Flusher
 from feeds.readers.recognize import Recognizer
 from feeds.readers.tally import Clock, Tally
-from feeds.readers.throttle import Network, Throttle, networks
+from feeds.readers.throttle import Throttle
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,8 @@ class AnalyticsSettings:
     access_log: tuple[str, ...] = ()
     throttle: bool = False
     min_poll_seconds: int = 60
-    forwarded_allow_ips: tuple[str, ...] = ()
+    # uvicorn takes X-Forwarded-For from these peers only (its own default: loopback)
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1",)
     flush_seconds: float = 2.0
 
 
@@ -38,7 +39,6 @@ class Analytics:
         self.tally = Tally(self.recognizer, clock)
         self.flusher = Flusher(store, self.tally, settings.retention_days)
         self.throttle = Throttle(settings.min_poll_seconds, clock) if settings.throttle else None
-        self.trusted: tuple[Network, ...] = networks(settings.forwarded_allow_ips)
 
     def now(self) -> datetime:
         """The injected clock's now, aware UTC."""

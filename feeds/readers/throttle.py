@@ -3,45 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import os
-from collections.abc import Sequence
 
 from feeds.readers.recognize import Consumer
 from feeds.readers.tally import Clock
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _REMEMBERED_MAX = 100_000  # clients × feeds remembered; past it, stale entries are dropped
-
-
-def networks(allowed: Sequence[str]) -> tuple[Network, ...]:
-    """`[server] forwarded_allow_ips` as networks (a bare address is a /32 or /128)."""
-    return tuple(ipaddress.ip_network(a, strict=False) for a in allowed)
-
-
-def client_address(peer: str | None, forwarded: bytes | None, trusted: tuple[Network, ...]) -> str:
-    """The client: the socket peer, or from X-Forwarded-For when the peer is a trusted proxy.
-
-    The header is read right to left, skipping trusted proxies: the first other address is
-    the one the nearest trusted proxy saw (anything left of it is the client's to invent).
-    """
-    address = peer or ""
-    if forwarded is None or not _is_trusted(address, trusted):
-        return address
-    for hop in reversed(forwarded.decode("latin-1").split(",")):
-        hop = hop.strip()
-        if not _is_trusted(hop, trusted):
-            return hop
-        address = hop
-    return address
-
-
-def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in trusted)
 
 
 class Throttle:

@@ -11,7 +11,7 @@ from scheduler.config.reader import Reader
 def read_analytics(r: Reader) -> AnalyticsSettings:
     """`[analytics]`; forwarded_allow_ips are addresses or networks of trusted proxies."""
     allowed = []
-    for entry in r.strings("server.forwarded_allow_ips", ()):
+    for entry in r.strings("server.forwarded_allow_ips", ("127.0.0.1",)):
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
