@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 from feeds.archive import readers as rows
@@ -20,6 +21,9 @@ class Flusher:
     def __init__(self, store: Store, tally: Tally, retention_days: int) -> None:
         self.store, self.tally, self.retention_days = store, tally, retention_days
         self._pending: list[rows.Batch] = []
+        # the periodic flush and a /status/readers request may both write: one at a time,
+        # or a batch could be added twice
+        self._writing = threading.Lock()
         self._pruned_hour = -1
         self._gauged_minute = -1
 
@@ -36,13 +40,14 @@ class Flusher:
 
     def store_pending(self) -> None:
         """Write what was taken (in a thread); on failure keep it for the next try."""
-        while self._pending:
-            with self.store.begin() as conn:
-                rows.add_counts(conn, self._pending[0])
-            del self._pending[0]
-        now = datetime.fromtimestamp(self.tally.clock(), UTC)
-        self._prune(now)
-        self._gauge(now)
+        with self._writing:
+            while self._pending:
+                with self.store.begin() as conn:
+                    rows.add_counts(conn, self._pending[0])
+                del self._pending[0]
+            now = datetime.fromtimestamp(self.tally.clock(), UTC)
+            self._prune(now)
+            self._gauge(now)
 
     def _prune(self, now: datetime) -> None:
         hour = int(now.timestamp() // 3600)
