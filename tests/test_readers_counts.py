@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from feeds.archive import readers as rows
 from feeds.archive.engine import Store
+from feeds.readers import tally as tally_module
 from feeds.readers.flush import Flusher, subscriber_totals
-from feeds.readers.recognize import Consumer, Recognizer
+from feeds.readers.recognize import Recognizer
 from feeds.readers.report import build, parse_since
 from feeds.readers.tally import Tally
 
@@ -32,7 +35,7 @@ def tally_at(clock: Clock) -> Tally:
 
 
 def serve(tally: Tally, agent: bytes, status: int, sent: int = 100, feed: str = "latest") -> None:
-    tally.count(feed, tally.consumer(agent), status, sent, T0 if status == 200 else None)
+    tally.count(feed, agent, status, sent, T0.timestamp() if status == 200 else None)
 
 
 def test_requests_statuses_and_bytes_per_feed_family_and_hour() -> None:
@@ -92,7 +95,7 @@ def test_pickup_is_the_first_fetch_after_the_change_across_processes(store: Stor
     changed = T0 + timedelta(minutes=30)
     for tally, minutes in ((late, 50), (early, 40), (early, 45)):
         clock.at = T0 + timedelta(minutes=minutes)
-        tally.count("latest", tally.consumer(FEEDLY), 200, 10, changed)
+        tally.count("latest", FEEDLY, 200, 10, changed.timestamp())
     for tally in (late, early):
         flusher = Flusher(store, tally, retention_days=90)
         flusher.take()
@@ -106,7 +109,7 @@ def test_a_family_first_seen_after_a_change_times_no_pickup() -> None:
     clock = Clock()
     tally = tally_at(clock)
     clock.at = T0 + timedelta(hours=1)
-    tally.count("latest", tally.consumer(FEEDLY), 200, 10, T0)  # a new subscriber's first fetch
+    tally.count("latest", FEEDLY, 200, 10, T0.timestamp())  # a new subscriber's first fetch
     assert tally.drain()[0].pickups == []
 
 
@@ -123,12 +126,14 @@ def test_counts_older_than_retention_are_pruned(store: Store) -> None:
         assert [h["hour"] for h in rows.hits_since(conn, T0)] == [T0 + timedelta(days=91)]
 
 
-def test_made_up_feed_ids_are_bounded() -> None:
+def test_made_up_agents_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tally_module, "_ROWS_MAX", 1000)
     tally = tally_at(Clock())
-    for n in range(1500):
-        who = Consumer("feedbin", "aggregator", subscribers=1, feed_id=str(n))
-        tally.count("latest", who, 304, 0, None)
-    assert len(tally.drain()[0].subscribers) == 1000
+    for n in range(1500):  # each a new feed id: past the bound they count as "other"
+        tally.count("latest", f"Feedbin feed-id:{n} - 1 subscribers".encode(), 304, 0, None)
+    batch = tally.drain()[0]
+    assert len(batch.subscribers) == 1000
+    assert {r["family"]: r["requests"] for r in batch.hits} == {"feedbin": 1000, "other": 500}
 
 
 def test_since_is_checked() -> None:

@@ -13,7 +13,6 @@ from feeds.http.cache import DocumentCache, Prepared
 from feeds.http.conditional import choose_coding, is_fresh, matched_etag
 from feeds.http.ready import Headers, Ready, build_ready, with_etag
 from feeds.metrics import HTTP_RESPONSES
-from feeds.readers.recognize import Consumer
 from feeds.readers.tally import Tally
 from feeds.readers.throttle import Throttle
 
@@ -150,12 +149,11 @@ class FeedResponder:
             elif key == b"user-agent":
                 agent = value
         tally = self.tally
-        who = tally.consumer(agent) if tally is not None else None
         conditional = inm is not None or ims is not None
         if (
-            who is not None
+            tally is not None
             and self.throttle is not None
-            and await self._throttled(scope, send, doc, who, conditional)
+            and await self._throttled(scope, send, doc, agent, conditional)
         ):
             return
         coding = self._coding(accept, "br" in doc.bodies)
@@ -165,15 +163,15 @@ class FeedResponder:
             etag = matched_etag(inm, doc.all_etags, doc.etags[coding])
             headers = ready.not_modified if etag == doc.etags[coding] else with_etag(ready, etag)
             self._count_304.inc()
-            if tally is not None and who is not None:
-                tally.count(doc.feed, who, 304, 0, None)
+            if tally is not None:
+                tally.count(doc.feed, agent, 304, 0, None)
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
         body = b"" if head else doc.bodies[coding]
         self._count_200.inc()
-        if tally is not None and who is not None:
-            tally.count(doc.feed, who, 200, len(body), doc.changed_at)
+        if tally is not None:
+            tally.count(doc.feed, agent, 200, len(body), doc.changed_ts)
         await send({"type": "http.response.start", "status": 200, "headers": ready.ok})
         await send({"type": "http.response.body", "body": body})
 
@@ -182,7 +180,7 @@ class FeedResponder:
         scope: Scope,
         send: Send,
         doc: Prepared,
-        who: Consumer,
+        agent: bytes | None,
         conditional: bool,
     ) -> bool:
         """Answer 429 to a client re-downloading this document too often; True if it did.
@@ -192,12 +190,12 @@ class FeedResponder:
         """
         peer = scope.get("client")
         client = str(peer[0]) if peer else ""
-        assert self.throttle is not None
+        assert self.throttle is not None and self.tally is not None
+        who = self.tally.consumer(agent)
         wait = self.throttle.wait(who, client, doc.path, conditional=conditional)
         if wait is None:
             return False
-        if self.tally is not None:
-            self.tally.count(doc.feed, who, 429, 0, None)
+        self.tally.count(doc.feed, agent, 429, 0, None)
         headers = [(b"retry-after", str(wait).encode()), (b"cache-control", b"no-store")]
         await _plain(send, 429, b"polling too often; send If-None-Match\n", headers)
         return True

@@ -1,4 +1,8 @@
-"""Counting on the hot path: plain dict updates per request, drained into a Batch to flush."""
+"""Counting on the hot path: one dict lookup and a few list updates per request.
+
+Rows are keyed by (feed, raw User-Agent) — both hash once and keep it — and only turned into
+families, hours and subscriber units when drained, off the per-request path.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,18 @@ from feeds.readers.recognize import Consumer, Recognizer
 
 Clock = Callable[[], float]
 _AGENTS_MAX = 4096  # distinct User-Agent values remembered; clients send few
-_UNITS_MAX = 1000  # feed ids remembered per feed and family between flushes: a UA is made up
+_ROWS_MAX = 100_000  # (feed, User-Agent) rows between drains; past it, new agents are "other"
+
+
+class Row:
+    """The counts of one (feed, User-Agent) in one hour."""
+
+    __slots__ = ("hour", "not_modified", "ok", "other", "picked", "requests", "seen", "sent", "who")
+
+    def __init__(self, who: Consumer, now: float) -> None:
+        self.who, self.hour, self.seen = who, int(now // 3600), now
+        self.requests = self.ok = self.not_modified = self.other = self.sent = 0
+        self.picked: float | None = None  # the change time last timed for a pickup
 
 
 class Tally:
@@ -20,9 +35,9 @@ class Tally:
     def __init__(self, recognizer: Recognizer, clock: Clock = time.time) -> None:
         self.recognizer = recognizer
         self.clock = clock
-        self._hits: dict[tuple[str, str, int], list[int]] = {}
-        self._subs: dict[tuple[str, str, str], tuple[int, int, float]] = {}
-        self._units: dict[tuple[str, str], int] = {}
+        self._rows: dict[tuple[str, bytes], Row] = {}
+        self._done: list[tuple[str, Row]] = []  # rows of hours already over
+        self._hour_end = 0.0
         self._picks: dict[tuple[str, str, float], float] = {}
         # when this process first saw each family poll each feed: a change before that is
         # no pickup of ours to time (a new subscriber's first fetch is not a story's pickup)
@@ -40,56 +55,54 @@ class Tally:
         return who
 
     def count(
-        self, feed: str, who: Consumer, status: int, sent: int, changed_at: datetime | None
+        self, feed: str, agent: bytes | None, status: int, sent: int, changed: float | None
     ) -> None:
-        """Count one answered request of a feed document."""
+        """Count one answered request of a feed document (`changed`: its change time)."""
         now = self.clock()
-        family = who.family
-        key = (feed, family, int(now // 3600))
-        row = self._hits.get(key)
+        if now >= self._hour_end:
+            self._next_hour(now)
+        row = self._rows.get((feed, agent or b""))
         if row is None:
-            row = self._hits[key] = [0, 0, 0, 0, 0]
-        row[0] += 1
-        row[4] += sent
+            row = self._new_row(feed, agent or b"", now)
+        row.requests += 1
+        row.sent += sent
+        row.seen = now
         if status == 200:
-            row[1] += 1
-            if changed_at is not None:
-                self._pickup(feed, family, changed_at.timestamp(), now)
+            row.ok += 1
+            if changed is not None and changed != row.picked:
+                row.picked = changed
+                self._pickup(feed, row.who, changed, now)
         elif status == 304:
-            row[2] += 1
+            row.not_modified += 1
         else:
-            row[3] += 1
-        if who.subscribers is not None and who.kind != "crawler":
-            self._subscribers(feed, who, key[2], now)
-        seen = (feed, family)
-        if seen not in self._since:
-            self._since[seen] = now
+            row.other += 1
 
-    def _pickup(self, feed: str, family: str, changed: float, now: float) -> None:
-        since = self._since.get((feed, family))
-        if since is not None and since <= changed:
-            self._picks.setdefault((feed, family, changed), now)
+    def _new_row(self, feed: str, agent: bytes, now: float) -> Row:
+        who = self.consumer(agent) if len(self._rows) < _ROWS_MAX else self.consumer(b"")
+        row = self._rows[(feed, agent)] = Row(who, now)
+        self._since.setdefault((feed, who.family), now)
+        return row
 
-    def _subscribers(self, feed: str, who: Consumer, hour: int, now: float) -> None:
-        key = (feed, who.family, who.feed_id or "")
-        if key not in self._subs:
-            units = self._units.get(key[:2], 0)
-            if units >= _UNITS_MAX:
-                return
-            self._units[key[:2]] = units + 1
-        self._subs[key] = (hour, who.subscribers or 0, now)
+    def _next_hour(self, now: float) -> None:
+        self._done.extend((feed, row) for (feed, _agent), row in self._rows.items())
+        self._rows = {}
+        self._hour_end = (int(now // 3600) + 1) * 3600.0
+
+    def _pickup(self, feed: str, who: Consumer, changed: float, now: float) -> None:
+        since = self._since.get((feed, who.family))
+        if since is not None and since < now and since <= changed:
+            self._picks.setdefault((feed, who.family, changed), now)
 
     def drain(self) -> tuple[Batch, dict[tuple[str, str], int]]:
         """Everything counted since the last drain as rows, and requests by (family, status)."""
-        hits, self._hits = self._hits, {}
-        subs, self._subs = self._subs, {}
+        self._next_hour(self.clock())
+        done, self._done = self._done, []
         picks, self._picks = self._picks, {}
-        self._units = {}
+        hits: dict[tuple[str, str, int], list[int]] = {}
+        subs: dict[tuple[str, str, str, int], tuple[int, float]] = {}
         totals: dict[tuple[str, str], int] = {}
-        for (_feed, family, _hour), row in hits.items():
-            for status, n in (("200", row[1]), ("304", row[2]), ("other", row[3])):
-                if n:
-                    totals[(family, status)] = totals.get((family, status), 0) + n
+        for feed, row in done:
+            _add(hits, subs, totals, feed, row)
         batch = Batch(
             hits=[_hit_row(k, v) for k, v in hits.items()],
             subscribers=[_sub_row(k, v) for k, v in subs.items()],
@@ -99,6 +112,28 @@ class Tally:
             ],
         )
         return batch, totals
+
+
+def _add(
+    hits: dict[tuple[str, str, int], list[int]],
+    subs: dict[tuple[str, str, str, int], tuple[int, float]],
+    totals: dict[tuple[str, str], int],
+    feed: str,
+    row: Row,
+) -> None:
+    """Fold one (feed, User-Agent) row into its family's hour, subscribers and totals."""
+    who, hour, seen = row.who, row.hour, row.seen
+    counts = [row.requests, row.ok, row.not_modified, row.other, row.sent]
+    total = hits.setdefault((feed, who.family, hour), [0, 0, 0, 0, 0])
+    for i, n in enumerate(counts):
+        total[i] += n
+    for status, n in (("200", counts[1]), ("304", counts[2]), ("other", counts[3])):
+        if n:
+            totals[(who.family, status)] = totals.get((who.family, status), 0) + n
+    if who.subscribers is not None and who.kind != "crawler":
+        key = (feed, who.family, who.feed_id or "", hour)
+        if key not in subs or subs[key][1] <= seen:
+            subs[key] = (who.subscribers, seen)
 
 
 def _utc(ts: float) -> datetime:
@@ -116,9 +151,9 @@ def _hit_row(key: tuple[str, str, int], row: list[int]) -> dict[str, object]:
     }
 
 
-def _sub_row(key: tuple[str, str, str], value: tuple[int, int, float]) -> dict[str, object]:
-    feed, family, unit = key
-    hour, count, at = value
+def _sub_row(key: tuple[str, str, str, int], value: tuple[int, float]) -> dict[str, object]:
+    feed, family, unit, hour = key
+    count, at = value
     return {
         "feed": feed,
         "family": family,
