@@ -72,5 +72,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         *EVERY_OPTION,
     ),
     "redirects": ("from", "to"),
+    "sitemaps": ("publication_name", "hosts"),
 }
 ARRAYS = ("sections", "sources", "redirects")

@@ -1,14 +1,14 @@
 """a force request per feed: `build --force` beside a live service is honoured by whoever rebuilds
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
