@@ -141,37 +141,22 @@ class Service:
 
     def periodic_jobs(self) -> list[Periodic]:
         """The jobs that are not polling, as every long-running process runs them."""
-        store, now = self.store, utcnow
+        store, request = self.store, self.rebuilder.request
+        every = self.retention.every_seconds
         return [
             # other processes' dirty marks and failed rebuilds are picked up here
-            Periodic(
-                "rebuild-tick",
-                5,
-                self.rebuilder.request,
-                due=lambda: jobs.pending_rebuilds(store) > 0,
-            ),
+            Periodic("rebuild-tick", 5, request, due=lambda: housekeeping.has_dirty(store)),
             Periodic("websub", 10, self.deliver_pings, claimed=False),
             # retention.run takes its own claim, once per retention period
-            Periodic(
-                "retention", self.retention.every_seconds, lambda: self.prune().ran, claimed=False
-            ),
+            Periodic("retention", every, lambda: self.prune().ran, claimed=False),
             Periodic(
                 "embargo",
                 1,
-                self.release_embargoes,
-                due=lambda: (when := jobs.next_embargo(store)) is not None and when <= now(),
+                lambda: housekeeping.release_embargoes(store, request),
+                due=lambda: housekeeping.embargo_due(store),
             ),
-            Periodic(
-                "lease-recovery",
-                60,
-                functools.partial(recovery.free_dead_leases, store, self.owner),
-            ),
+            Periodic("lease-recovery", 60, lambda: recovery.free_dead_leases(store, self.owner)),
         ]
-
-    def release_embargoes(self) -> None:
-        """Make live the embargoed articles whose time has come, and rebuild their feeds."""
-        if jobs.release_embargoes(self.store, utcnow()):
-            self.rebuilder.request()
 
     def schedule(self) -> None:
         """One poll job per source, resuming at each source's stored next-due time."""
