@@ -17,6 +17,7 @@ class IntakeResult:
     edited: int = 0
     unchanged: int = 0
     rejected: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # a rejection -> the field it names
     feeds: set[str] = field(default_factory=set)
     article_ids: list[str] = field(default_factory=list)
 

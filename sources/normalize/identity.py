@@ -75,7 +75,7 @@ def _stable_keys(url: str, patterns: Sequence[str]) -> list[str]:
 def adoption_keys(raw: RawItem, source: SourceSpec) -> tuple[str, ...]:
     """Keys beyond identity_keys an adopted legacy item may name: the upstream id as served."""
     upstream = (raw.upstream_id or "").strip()
-    return (f"legacy:{upstream}", f"cms:{upstream}") if upstream else ()
+    return (f"legacy:{upstream}",) if upstream else ()
 
 
 def legacy_keys(
@@ -94,7 +94,7 @@ def legacy_keys(
         if url:
             keys.append(url_key(url))
             keys.extend(_stable_keys(url, patterns))
-    keys.extend(f"cms:{m}" for m in mapped if m and not _web(m))
+    keys.extend(f"legacy:{m}" for m in mapped if m and not _web(m))  # a CMS id
     return tuple(dict.fromkeys(keys))
 
 
