@@ -62,7 +62,8 @@ class Batch:
         keyed: list[Keyed] = []
         for raw in admitted(items):
             keys = identity_keys(raw, self.source)
-            keyed.append((raw, keys, keys + adoption_keys(raw, self.source)))
+            probe = adoption_keys(raw, self.source, self.rules.id_patterns)
+            keyed.append((raw, keys, tuple(dict.fromkeys(keys + probe))))
         self._look_up(keyed)
         for raw, keys, probe in keyed:
             self._take(raw, keys, probe)

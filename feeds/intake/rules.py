@@ -29,6 +29,9 @@ class IntakeRules:
     normalize: NormalizeSettings
     combos: ComboRule
     unpublished_sources: frozenset[str] = frozenset()  # rights = "exclude": archived only
+    # every source's id_pattern: adopted items are matched by them whichever way a story
+    # arrives (a pushed story has no id_pattern of its own)
+    id_patterns: tuple[str, ...] = ()
 
     def feeds_of(self, article: Article) -> set[str]:
         """The feeds an article belongs in; none when its source is archived only (exclude)."""

@@ -105,7 +105,7 @@ class RawItem:
         """The fields the raw hash covers: every field but the ones added after hashes were."""
         data = self.as_dict()
         for name in _UNHASHED:
-            del data[name]
+            data.pop(name, None)
         return data
 
     def content_hash(self) -> str:
