@@ -25,6 +25,7 @@ from scheduler import jobs, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.jobs import integrity, recovery, retention
+from scheduler.jobs.partners import PartnerFeedsJob
 from scheduler.jobs.sitemaps import NewsSitemapJob
 from scheduler.lanes import Lanes, lane_of
 from scheduler.rebuilder import Rebuilder
@@ -57,6 +58,7 @@ class Service:
         )
         self.retention = cfg.retention
         self.news = NewsSitemapJob(self.store, self.site, cfg.sitemaps) if cfg.sitemaps else None
+        self.partner_feeds = PartnerFeedsJob(self.store, self.site, cfg.partners)
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
@@ -103,6 +105,7 @@ class Service:
         )
         if self.news is not None:
             self._dropped(self.news.after_rebuild(rebuilt, utcnow()))
+        self._dropped(self.partner_feeds.after_rebuild(rebuilt, utcnow()))
         if report.failed:
             log.error(
                 "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
