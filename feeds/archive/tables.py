@@ -213,3 +213,28 @@ events = sa.Table(
     sa.Column("subject", sa.String(300), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
 )
+
+# A publisher's existing feed items (`adopt`): the id each format served, kept forever (0006).
+legacy_items = sa.Table(
+    "legacy_items",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # of feed URL, format, id and partner
+    sa.Column("feed_url", sa.Text, nullable=False),
+    sa.Column("format", sa.String(10), nullable=False),
+    sa.Column("legacy_id", sa.Text, nullable=False),
+    sa.Column("is_permalink", sa.Boolean, nullable=True),  # RSS: isPermaLink as served
+    sa.Column("link", sa.Text, nullable=True),
+    sa.Column("shortlink", sa.Text, nullable=True),
+    sa.Column("published", UTCDateTime, nullable=True),
+    sa.Column("updated", UTCDateTime, nullable=True),
+    sa.Column("partner", sa.String(100), nullable=False, server_default=""),
+    sa.Column("adopted_at", UTCDateTime, nullable=False),
+)
+
+# The identity keys (as article_keys spells them) an arriving article may match an item by.
+legacy_keys = sa.Table(
+    "legacy_keys",
+    metadata,
+    sa.Column("key", sa.String(700), primary_key=True),
+    sa.Column("item_id", sa.String(64), primary_key=True),
+)
