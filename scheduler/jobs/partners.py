@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 
 from feeds.archive.engine import Store
 from feeds.build import partnerfeeds
+from feeds.build.newsmap import NewsSitemapSettings
 from feeds.partners import Partner
 from feeds.site import Site
+from scheduler.jobs.sitemaps import NewsSitemapJob
 
 log = logging.getLogger(__name__)
 EVERY = timedelta(hours=1)
@@ -43,3 +45,22 @@ class PartnerFeedsJob:
         if whole:
             self.all_at = now
         return changed
+
+
+class Distribution:
+    """What follows a rebuild pass: the news sitemap and the partner feeds."""
+
+    def __init__(
+        self,
+        store: Store,
+        site: Site,
+        sitemaps: NewsSitemapSettings | None,
+        partners: Sequence[Partner],
+    ) -> None:
+        self.news = NewsSitemapJob(store, site, sitemaps) if sitemaps else None
+        self.partner_feeds = PartnerFeedsJob(store, site, partners)
+
+    def after_rebuild(self, rebuilt: Collection[str], now: datetime) -> list[str]:
+        """Refresh what the rebuilt feeds (or the clock) made due; the paths that changed."""
+        changed = self.news.after_rebuild(rebuilt, now) if self.news is not None else []
+        return changed + self.partner_feeds.after_rebuild(rebuilt, now)
