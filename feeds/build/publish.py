@@ -39,6 +39,7 @@ class RebuildReport:
     changed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)
+    rebuilt: set[str] = field(default_factory=set)  # the feeds rebuilt (partners follow them)
 
 
 def store_changed(
@@ -209,6 +210,7 @@ def rebuild_dirty(
             _give_back(store, feed, owner, lease_seconds)
             continue
         report.feeds += 1
+        report.rebuilt.add(feed)
         report.changed.extend(changed)
         if on_feed is not None:
             on_feed(feed)
