@@ -72,6 +72,9 @@ def build_app(
         extra_routes=api.routes(),
         admin=admin,
         analytics=Analytics(store, cfg.analytics, clock) if cfg.analytics.enabled else None,
+        # config load checked each auth_env is set; a partner without one is open, and
+        # one whose variable is empty by now admits nobody (feeds/http/partner_gate.py)
+        partner_secrets={p.id: env.get(p.auth_env, "") for p in cfg.partners if p.auth_env},
     )
 
 

@@ -22,6 +22,7 @@ from feeds.http.admin import AdminAccess, AdminGuard
 from feeds.http.cache import DocumentCache
 from feeds.http.feedserve import FeedResponder
 from feeds.http.pages import Pages
+from feeds.http.partner_gate import PartnerGate
 from feeds.http.readers_pages import ReaderPages
 from feeds.metrics import HTTP_RESPONSES
 from feeds.readers.runtime import Analytics
@@ -68,6 +69,7 @@ class App:
         extra_routes: list[Route] | None = None,
         admin: AdminAccess | None = None,
         analytics: Analytics | None = None,
+        partner_secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.cache = DocumentCache(store)
         self.settings = settings
@@ -83,6 +85,7 @@ class App:
             throttle=analytics.throttle if analytics else None,
         )
         readers = ReaderPages(analytics)
+        self.partners = PartnerGate(self.feeds, partner_secrets or {})
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
         routes = [
             Route("/", pages.index),
@@ -104,6 +107,9 @@ class App:
             path = scope["path"]
             if path.startswith(("/feeds/", "/sitemaps/")) and path != "/feeds/style.xsl":
                 await self.feeds(scope, receive, send)
+                return
+            if path.startswith("/partners/"):
+                await self.partners(scope, receive, send)
                 return
             if path in self.settings.redirects:
                 await self.feeds(scope, receive, send)

@@ -75,5 +75,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "redirects": ("from", "to"),
     "sitemaps": ("publication_name", "hosts"),
     "analytics": ("enabled", "retention_days", "access_log", "throttle", "min_poll_seconds"),
+    "partners": ("id", "profile", "feeds", "formats", "auth_env", "logo_url"),
 }
-ARRAYS = ("sections", "sources", "redirects")
+ARRAYS = ("sections", "sources", "redirects", "partners")

@@ -12,6 +12,7 @@ from feeds.catalog import parse_name
 from feeds.http.app import ServeSettings
 from feeds.http.protocol import HttpLimits
 from feeds.intake import IntakeRules
+from feeds.partners import Partner, split_doc_feed
 from feeds.readers.runtime import AnalyticsSettings
 from feeds.site import Site
 from scheduler.jobs.retention import RetentionSettings
@@ -72,6 +73,11 @@ class Config:
     store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
     sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)  # [analytics]
+    partners: tuple[Partner, ...] = ()  # [[partners]]: partner profiles of feeds
+
+    def partner(self, ident: str) -> Partner | None:
+        """The partner with this id, if configured."""
+        return next((p for p in self.partners if p.id == ident), None)
 
     def section(self, slug: str) -> Section | None:
         """The section with this slug, if configured."""
@@ -81,6 +87,10 @@ class Config:
         """Does this feed still exist (its section, and its combo, still configured)?"""
         if name == NEWS_SITEMAP:
             return self.sitemaps is not None
+        split = split_doc_feed(name)
+        if split is not None:
+            partner = self.partner(split[0])
+            return partner is not None and split[1] in partner.feeds
         key = parse_name(name)
         if key is None:
             return False
