@@ -19,8 +19,8 @@ from feeds.archive import availability, open_store, source_state
 from feeds.archive.engine import Store
 from feeds.build import publish, websub
 from feeds.http.app import App
-from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from scheduler import housekeeping, jobs, serving
+from feeds.metrics import DOCUMENTS_CHANGED
+from scheduler import housekeeping, jobs, rebuilder, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.housekeeping import Periodic
@@ -98,19 +98,7 @@ class Service:
             on_feed=on_feed,
         )
         self._dropped(self.distribution.after_rebuild(report.rebuilt, utcnow()))
-        if report.failed:
-            log.error(
-                "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
-            )
-        if report.feeds:
-            REBUILDS.inc(report.feeds)
-            REBUILD_SECONDS.observe(report.seconds)
-            log.info(
-                "rebuilt %d feeds, %d documents changed in %.2fs",
-                report.feeds,
-                len(report.changed),
-                report.seconds,
-            )
+        rebuilder.record(report)
         return report
 
     def start_feeds(self) -> None:
@@ -145,37 +133,22 @@ class Service:
 
     def periodic_jobs(self) -> list[Periodic]:
         """The jobs that are not polling, as every long-running process runs them."""
-        store, now = self.store, utcnow
+        store, request = self.store, self.rebuilder.request
+        every = self.retention.every_seconds
         return [
             # other processes' dirty marks and failed rebuilds are picked up here
-            Periodic(
-                "rebuild-tick",
-                5,
-                self.rebuilder.request,
-                due=lambda: jobs.pending_rebuilds(store) > 0,
-            ),
+            Periodic("rebuild-tick", 5, request, due=lambda: housekeeping.has_dirty(store)),
             Periodic("websub", 10, self.deliver_pings, claimed=False),
             # retention.run takes its own claim, once per retention period
-            Periodic(
-                "retention", self.retention.every_seconds, lambda: self.prune().ran, claimed=False
-            ),
+            Periodic("retention", every, lambda: self.prune().ran, claimed=False),
             Periodic(
                 "embargo",
                 1,
-                self.release_embargoes,
-                due=lambda: (when := jobs.next_embargo(store)) is not None and when <= now(),
+                lambda: housekeeping.release_embargoes(store, request),
+                due=lambda: housekeeping.embargo_due(store),
             ),
-            Periodic(
-                "lease-recovery",
-                60,
-                functools.partial(recovery.free_dead_leases, store, self.owner),
-            ),
+            Periodic("lease-recovery", 60, lambda: recovery.free_dead_leases(store, self.owner)),
         ]
-
-    def release_embargoes(self) -> None:
-        """Make live the embargoed articles whose time has come, and rebuild their feeds."""
-        if jobs.release_embargoes(self.store, utcnow()):
-            self.rebuilder.request()
 
     def schedule(self) -> None:
         """One poll job per source, resuming at each source's stored next-due time."""

@@ -136,7 +136,12 @@ def _intake(
 ) -> IntakeRules:
     """What intake takes: normalization bounds, combos, the sources no feed may carry."""
     unpublished = frozenset(s.id for s in sources if not is_published(s.rights))
-    return IntakeRules(normalize=normalize, combos=combos, unpublished_sources=unpublished)
+    return IntakeRules(
+        normalize=normalize,
+        combos=combos,
+        unpublished_sources=unpublished,
+        id_patterns=tuple(sorted({s.id_pattern for s in sources if s.id_pattern})),
+    )
 
 
 def _formats(r: Reader) -> tuple[Format, ...]:
