@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from feeds.archive import archived, membership, queue
 from feeds.intake.normal import article_of
 from feeds.intake.rules import IntakeResult, IntakeRules
+from feeds.intake.versions import Versions
 from sources.model.article import Article
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
@@ -51,6 +52,7 @@ class Batch:
         self.new: list[tuple[Article, RawItem, set[str]]] = []
         self.keys: list[tuple[str, str]] = []
         self.touched: set[str] = set()
+        self.versions = Versions(conn, source, rules.normalize, now)
 
     def take(self, items: Sequence[RawItem]) -> None:
         """Take every item in order, then write what is left and queue the touched feeds."""
@@ -78,16 +80,14 @@ class Batch:
         stored = self._find(keys)
         gone = self._gone(keys) if stored is None else None
         if gone is not None:  # retention removed it: an old story polled again, not news
-            self._add_keys(gone, keys)
-            result.unchanged += 1
+            self._unchanged(gone, keys)
             return
         if stored is not None and (
             stored.raw_hash == raw.content_hash()  # a re-poll, not an edit
             or (stored.source_id != self.source.id and not self.source.authoritative)  # first wins
             or stored.id in self.known.pruned  # retention's marker: it stays as it is
         ):
-            self._add_keys(stored.id, keys)
-            result.unchanged += 1
+            self._unchanged(stored.id, keys)
             return
         first_seen = stored.first_seen if stored else self.now
         article = article_of(
@@ -96,18 +96,28 @@ class Batch:
         if isinstance(article, str):
             result.rejected.append(article)
             return
+        given = article.updated  # as the source dates this version; an edit may restamp it
         if stored is not None:
+            if self.versions.is_older(given, stored):  # delivered again: versions.py
+                self._unchanged(stored.id, keys)
+                return
             article = _as_edit(article, stored, self.now)
         elif self._is_pruned(article.id):
             result.unchanged += 1
             return
         self._store(article, raw, first_seen, is_new=stored is None)
+        self.versions.note(article.id, given)
         self._add_keys(article.id, keys)
         result.article_ids.append(article.id)
         if stored is None:
             result.new += 1
         else:
             result.edited += 1
+
+    def _unchanged(self, article_id: str, keys: Sequence[str]) -> None:
+        """The item leaves the stored article as it is; its keys still name it."""
+        self._add_keys(article_id, keys)
+        self.result.unchanged += 1
 
     def _store(self, article: Article, raw: RawItem, first_seen: datetime, *, is_new: bool) -> None:
         """Queue a new article for the bulk insert; write an edit (or a row clash) now."""
