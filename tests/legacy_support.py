@@ -36,19 +36,19 @@ def old_link(n: int) -> str:
     return f"http://old.example.com/2026/03/{n}/old-slug-{n}/"
 
 
-def _pages() -> list[list[int]]:
+def _pages(per_page: int = PER_PAGE) -> list[list[int]]:
     newest = sorted(STORIES, reverse=True)
-    return [newest[i : i + PER_PAGE] for i in range(0, len(newest), PER_PAGE)]
+    return [newest[i : i + per_page] for i in range(0, len(newest), per_page)]
 
 
-def rss_page(page: int) -> str:
+def rss_page(page: int, per_page: int = PER_PAGE) -> str:
     """Page `page` (1 = newest) of the WordPress feed."""
     items = "".join(
         f"<item><title>Story {n}</title><link>{old_link(n)}</link>"
         f"<pubDate>{format_datetime(published(n))}</pubDate>"
         f'<guid isPermaLink="false">{rss_guid(n)}</guid>'
         f"<description>Old summary {n}.</description></item>"
-        for n in _pages()[page - 1]
+        for n in _pages(per_page)[page - 1]
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
@@ -57,7 +57,7 @@ def rss_page(page: int) -> str:
     )
 
 
-def atom_page(base: str, page: int) -> str:
+def atom_page(base: str, page: int, per_page: int = PER_PAGE) -> str:
     """The Atom feed (page 1) or its archive (page 2), linked by prev-archive."""
     entries = "".join(
         f"<entry><id>{atom_id(n)}</id><title>Story {n}</title>"
@@ -65,9 +65,10 @@ def atom_page(base: str, page: int) -> str:
         f'<link rel="shortlink" href="https://old.example.com/?p={n}"/>'
         f"<published>{published(n).isoformat()}</published>"
         f"<updated>{published(n).isoformat()}</updated></entry>"
-        for n in _pages()[page - 1]
+        for n in _pages(per_page)[page - 1]
     )
-    prev = f'<link rel="prev-archive" href="{base}/feed/atom/archive-2"/>' if page == 1 else ""
+    more = page < len(_pages(per_page))
+    prev = f'<link rel="prev-archive" href="{base}/feed/atom/archive-2"/>' if more else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
         f"<id>urn:uuid:old-feed</id><title>Old Times</title>{prev}"
@@ -75,21 +76,21 @@ def atom_page(base: str, page: int) -> str:
     )
 
 
-def _wordpress(request: Request) -> Response:
-    page = int(request.args.get("paged", "1"))
-    if page > len(_pages()):
-        return Response("Not Found", status=404)
-    return Response(rss_page(page), content_type="application/rss+xml; charset=UTF-8")
-
-
-def serve_old_system(server: HTTPServer) -> tuple[str, str]:
-    """Serve both legacy feeds; return (RSS URL, Atom URL)."""
+def serve_old_system(server: HTTPServer, per_page: int = PER_PAGE) -> tuple[str, str]:
+    """Serve both legacy feeds, `per_page` items a page; return (RSS URL, Atom URL)."""
     base = f"http://127.0.0.1:{server.port}"
-    server.expect_request("/feed/").respond_with_handler(_wordpress)
-    server.expect_request("/feed/atom/").respond_with_data(
-        atom_page(base, 1), content_type="application/atom+xml"
-    )
-    server.expect_request("/feed/atom/archive-2").respond_with_data(
-        atom_page(base, 2), content_type="application/atom+xml"
-    )
+
+    def wordpress(request: Request) -> Response:
+        page = int(request.args.get("paged", "1"))
+        if page > len(_pages(per_page)):
+            return Response("Not Found", status=404)
+        body = rss_page(page, per_page)
+        return Response(body, content_type="application/rss+xml; charset=UTF-8")
+
+    server.expect_request("/feed/").respond_with_handler(wordpress)
+    for page in range(1, len(_pages(per_page)) + 1):
+        path = "/feed/atom/" if page == 1 else f"/feed/atom/archive-{page}"
+        server.expect_request(path).respond_with_data(
+            atom_page(base, page, per_page), content_type="application/atom+xml"
+        )
     return f"{base}/feed/", f"{base}/feed/atom/"

@@ -14,7 +14,9 @@ from sqlalchemy.engine import Connection
 from feeds.archive.tables import article_keys, legacy_items, legacy_keys
 from feeds.archive.upsert import insert_ignore
 
-CHUNK = 500  # bound parameters per IN list, as archived.CHUNK
+# Bound parameters per IN list: a poll's probe keys in one statement (SQLite >= 3.32 takes
+# 32,766, PostgreSQL 65,535), so statements per poll do not grow with its size
+CHUNK = 4000
 
 
 @dataclass(frozen=True, slots=True)

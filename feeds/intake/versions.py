@@ -15,44 +15,44 @@ from sqlalchemy.engine import Connection
 
 from feeds.archive import archived, originals
 from feeds.intake.normal import article_of
+from sources.model.raw import RawItem
 from sources.model.spec import NormalizeSettings, SourceSpec
+
+Version = tuple[RawItem, datetime]  # a raw item as stored, and its article's first sighting
 
 
 class Versions:
-    """The `updated` the source gave each stored version, as one batch comes to know them."""
+    """The raw item each article was last stored from, as one batch comes to know them."""
 
     def __init__(
         self, conn: Connection, source: SourceSpec, settings: NormalizeSettings, now: datetime
     ) -> None:
         self.conn, self.source, self.settings, self.now = conn, source, settings, now
-        self.given: dict[str, datetime | None] = {}
+        self.kept: dict[str, Version | None] = {}
 
-    def note(self, article_id: str, given: datetime) -> None:
-        """An item of this batch was stored as the article's version, dated `given`."""
-        self.given[article_id] = given
+    def note(self, article_id: str, raw: RawItem, first_seen: datetime) -> None:
+        """This batch stored the article from `raw` (it may not be written yet)."""
+        self.kept[article_id] = (raw, first_seen)
 
-    def is_older(self, given: datetime, stored: archived.Stored) -> bool:
-        """Does the source date this item before the version it stored (so: not an edit)?
+    def supersedes(self, stored: archived.Stored, raw: RawItem) -> bool:
+        """Does the source date the stored version after this item (so the item is no edit)?
 
-        The stored version's own date is read from its raw item, not from the stored
+        The stored version's date is its raw item's, normalized again, not the stored
         `updated`: an edit that kept its date was stamped with the clock, and the next edit
-        that keeps it is still an edit. Another source's dates are not compared.
+        that keeps it is still an edit. Another source's dates are not compared. Edits are
+        rare: each costs a read and a normalization more.
         """
         if stored.source_id != self.source.id:
             return False
-        if stored.id not in self.given:
-            self.given[stored.id] = self._stored_date(stored)
-        kept = self.given[stored.id]
-        return kept is not None and given < kept
-
-    def _stored_date(self, stored: archived.Stored) -> datetime | None:
-        """The `updated` the stored version's raw item gives, normalized as intake does.
-
-        None when it no longer normalizes: the item is then taken as an edit, as before.
-        """
-        kept = originals.stored_raw(self.conn, stored.id)
+        if stored.id not in self.kept:
+            self.kept[stored.id] = originals.stored_raw(self.conn, stored.id)
+        kept = self.kept[stored.id]
         if kept is None:
-            return None
-        raw, first_seen = kept
-        then = article_of(raw, self.source, self.settings, now=self.now, first_seen=first_seen)
-        return None if isinstance(then, str) else then.updated
+            return False
+        before, given = self._date(*kept), self._date(raw, stored.first_seen)
+        return before is not None and given is not None and given < before
+
+    def _date(self, raw: RawItem, first_seen: datetime) -> datetime | None:
+        """The `updated` intake gives a raw item (None when it does not normalize)."""
+        article = article_of(raw, self.source, self.settings, now=self.now, first_seen=first_seen)
+        return None if isinstance(article, str) else article.updated

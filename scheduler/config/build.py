@@ -6,6 +6,7 @@ The tables are read in one fixed order, so `check-config` lists problems in that
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
-from scheduler.config.distribution import read_sitemaps
+from scheduler.config.distribution import read_distribution
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Config, SchedulerSettings, Section
@@ -55,7 +56,7 @@ def build(path: Path, r: Reader) -> Config:
     log_format = r.choice("logging.format", "text", ("text", "json"))
     redirects = read_redirects(r)
     lease = r.integer("scheduler.lease_seconds", 300, low=1)
-    sitemaps = read_sitemaps(r, head.title)
+    distribution = read_distribution(r, head.title, slugs, feeds.combos, os.environ)
     site = _site(
         head,
         feeds,
@@ -79,7 +80,7 @@ def build(path: Path, r: Reader) -> Config:
         log_format=log_format,
         sections=sections,
         sources=sources,
-        sitemaps=sitemaps,
+        **distribution,
     )
 
 
@@ -135,7 +136,12 @@ def _intake(
 ) -> IntakeRules:
     """What intake takes: normalization bounds, combos, the sources no feed may carry."""
     unpublished = frozenset(s.id for s in sources if not is_published(s.rights))
-    return IntakeRules(normalize=normalize, combos=combos, unpublished_sources=unpublished)
+    return IntakeRules(
+        normalize=normalize,
+        combos=combos,
+        unpublished_sources=unpublished,
+        id_patterns=tuple(sorted({s.id_pattern for s in sources if s.id_pattern})),
+    )
 
 
 def _formats(r: Reader) -> tuple[Format, ...]:

@@ -72,10 +72,13 @@ def _stable_keys(url: str, patterns: Sequence[str]) -> list[str]:
     return keys
 
 
-def adoption_keys(raw: RawItem, source: SourceSpec) -> tuple[str, ...]:
-    """Keys beyond identity_keys an adopted legacy item may name: the upstream id as served."""
+def adoption_keys(raw: RawItem, source: SourceSpec, patterns: Sequence[str]) -> tuple[str, ...]:
+    """Keys beyond identity_keys an adopted item may name: the upstream id as served, and
+    the stable ids every source's id_pattern pulls from the item's URL."""
     upstream = (raw.upstream_id or "").strip()
-    return (f"legacy:{upstream}", f"cms:{upstream}") if upstream else ()
+    keys = [f"legacy:{upstream}"] if upstream else []
+    url = article_url(raw, source)
+    return (*keys, *(_stable_keys(url, patterns) if url else ()))
 
 
 def legacy_keys(
@@ -94,7 +97,7 @@ def legacy_keys(
         if url:
             keys.append(url_key(url))
             keys.extend(_stable_keys(url, patterns))
-    keys.extend(f"cms:{m}" for m in mapped if m and not _web(m))
+    keys.extend(f"legacy:{m}" for m in mapped if m and not _web(m))  # a CMS id
     return tuple(dict.fromkeys(keys))
 
 
