@@ -60,3 +60,9 @@ FEED_SUBSCRIBERS = Gauge(
     ["family"],
     registry=REGISTRY,
 )
+PARTNER_ITEMS_HELD = Gauge(
+    "newsfeeds_partner_items_held",
+    "Items held out of a partner's feeds by preflight, by partner and rule",
+    ["partner", "rule"],
+    registry=REGISTRY,
+)

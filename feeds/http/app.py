@@ -21,6 +21,7 @@ from feeds.archive.engine import Store
 from feeds.http.admin import AdminAccess, AdminGuard
 from feeds.http.cache import DocumentCache
 from feeds.http.feedserve import FeedResponder
+from feeds.http.held import Rows
 from feeds.http.pages import Pages
 from feeds.http.partner_gate import PartnerGate
 from feeds.http.readers_pages import ReaderPages
@@ -70,6 +71,7 @@ class App:
         admin: AdminAccess | None = None,
         analytics: Analytics | None = None,
         partner_secrets: Mapping[str, str] | None = None,
+        held: Callable[[], Rows] | None = None,
     ) -> None:
         self.cache = DocumentCache(store)
         self.settings = settings
@@ -87,6 +89,8 @@ class App:
         readers = ReaderPages(analytics)
         self.partners = PartnerGate(self.feeds, partner_secrets or {})
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
+        if held is not None:
+            pages.held = held
         routes = [
             Route("/", pages.index),
             Route("/feeds.opml", pages.opml),
