@@ -36,6 +36,8 @@ class Site:
     section_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     section_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rights: Mapping[str, tuple[Rights, bool]] = field(default_factory=lambda: MappingProxyType({}))
+    # a feed document's path -> old paths it is served at too (`[[redirects]] serve = true`)
+    served_at: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def excluded_sources(self) -> frozenset[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
@@ -16,6 +17,29 @@ def unmatched_of(conn: Connection, records: Sequence[Record]) -> list[str]:
     """The legacy ids no archived article matches (yet), in feed order."""
     owners = legacy.owners(conn, {k for _, keys in records for k in keys})
     return [r.legacy_id for r, keys in records if not any(k in owners for k in keys)]
+
+
+def proposed_redirect(
+    conn: Connection, url: str, records: Sequence[Record]
+) -> tuple[str, str] | None:
+    """(old path, feed document) for a `[[redirects]]` entry: the feed sharing most items.
+
+    Overlap by Jaccard index, so `latest` does not win over the one section the old feed
+    was just because it holds everything; ties go to the shorter name.
+    """
+    owners = legacy.owners(conn, {k for _, keys in records for k in keys})
+    overlap = legacy.feed_overlap(conn, owners.values())
+    if not overlap or not records:
+        return None
+    size = len(records)
+
+    def score(item: tuple[str, tuple[int, int]]) -> tuple[float, int, str]:
+        name, (shared, total) = item
+        return (-shared / (size + total - shared), len(name), name)
+
+    best = min(overlap.items(), key=score)[0]
+    extension = {"rss": "rss", "atom": "atom", "json": "json"}[records[0][0].format]
+    return urlsplit(url).path or "/", f"/feeds/{best}.{extension}"
 
 
 def conflicts_of(conn: Connection, records: Sequence[Record]) -> list[str]:

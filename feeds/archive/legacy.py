@@ -11,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.archive.tables import article_keys, legacy_items, legacy_keys
+from feeds.archive.tables import article_keys, legacy_items, legacy_keys, memberships
 from feeds.archive.upsert import insert_ignore
+from sources.model.utc import as_utc
 
 # Bound parameters per IN list: a poll's probe keys in one statement (SQLite >= 3.32 takes
 # 32,766, PostgreSQL 65,535), so statements per poll do not grow with its size
@@ -51,6 +52,13 @@ _COLUMNS = (
     legacy_items.c.updated,
     legacy_items.c.partner,
 )
+
+
+def cutover(conn: Connection) -> datetime | None:
+    """The newest legacy item's publication: stories older than it were the old system's."""
+    q = sa.select(sa.func.max(legacy_items.c.published)).where(legacy_items.c.partner == "")
+    found = conn.execute(q).scalar()
+    return as_utc(found) if isinstance(found, datetime) else None
 
 
 def known_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -109,6 +117,25 @@ def owners(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
     for chunk in _chunks(keys):
         found.update((r[0], r[1]) for r in conn.execute(q.where(article_keys.c.key.in_(chunk))))
     return found
+
+
+def feed_overlap(conn: Connection, article_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Feed -> (how many of these articles it lists, how many it lists in all)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    listed = memberships.c.left_at.is_(None)
+    q = (
+        sa.select(memberships.c.feed, sa.func.count())
+        .where(memberships.c.article_id.in_(ids), listed)
+        .group_by(memberships.c.feed)
+    )
+    shared = {str(f): int(n) for f, n in conn.execute(q)}
+    sizes = sa.select(memberships.c.feed, sa.func.count()).where(
+        memberships.c.feed.in_(sorted(shared)), listed
+    )
+    totals = {str(f): int(n) for f, n in conn.execute(sizes.group_by(memberships.c.feed))}
+    return {f: (n, totals.get(f, n)) for f, n in shared.items()}
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:

@@ -38,6 +38,8 @@ class ServeSettings:
     history_max_age: int = 6 * 3600
     refresh_seconds: float = 1.0
     redirects: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # old path -> the feed document served there too (`[[redirects]] serve = true`)
+    served: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def cache_control(self, max_age: int) -> str:
         """Cache-Control for a feed; never `Expires: 0` or no-store (Miniflux ignores ETags)."""
@@ -75,6 +77,7 @@ class App:
             link_header=lambda path: _link_header(site, path),
             redirects=settings.redirects,
             is_current=is_current,
+            served=settings.served,
         )
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
         routes = [
@@ -96,7 +99,7 @@ class App:
             if path.startswith("/feeds/") and path != "/feeds/style.xsl":
                 await self.feeds(scope, receive, send)
                 return
-            if path in self.settings.redirects:
+            if path in self.settings.redirects or path in self.settings.served:
                 await self.feeds(scope, receive, send)
                 return
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from feeds.archive.legacy import Adopted
 from sources.model.article import Article
-from sources.model.legacy import FORMAT_ID, RSS_PERMALINK
+from sources.model.legacy import FORMAT_ID, RSS_PERMALINK, WITHHELD
 
 # RFC 3987 absolute IRI: a scheme, then no white space. A bare `123` is no IRI, and in
 # atom:id (RFC 4287 §4.2.6) it would make the document invalid.
@@ -27,6 +27,16 @@ def adopted_for(probe: Iterable[str], found: Mapping[str, list[Adopted]]) -> lis
         for item in found.get(key, ()):
             items.setdefault(item.id, item)
     return list(items.values())
+
+
+def withheld(article: Article) -> Article:
+    """An old story no adopted item matched: archived, in no feed until released."""
+    return dataclasses.replace(article, extra=(*article.extra, (WITHHELD, "unmatched")))
+
+
+def released(article: Article) -> Article:
+    """A withheld article let into its feeds (`adopt --include-unmatched`)."""
+    return dataclasses.replace(article, extra=tuple(e for e in article.extra if e[0] != WITHHELD))
 
 
 def with_legacy_ids(article: Article, items: Sequence[Adopted]) -> Article:

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from feeds.archive import archived, legacy, membership, queue
-from feeds.intake.adoption import adopted_for, with_legacy_ids
+from feeds.intake.adoption import adopted_for, with_legacy_ids, withheld
+from feeds.intake.guids import guid_refusal
 from feeds.intake.normal import article_of
 from feeds.intake.rules import IntakeResult, IntakeRules
 from feeds.intake.stored import as_edit, as_stored
@@ -56,6 +57,7 @@ class Batch:
         self.adopted: dict[str, list[legacy.Adopted]] = {}  # probe key -> legacy items
         self.claim_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.guids: dict[str, str] = {}  # guids given by this batch -> their article
+        self.cutover: datetime | bool | None = False  # False: not read yet
 
     def take(self, items: Sequence[RawItem]) -> None:
         """Take every item in order, then write what is left and queue the touched feeds."""
@@ -116,6 +118,8 @@ class Batch:
             return
         if claimed:  # its first sight: the ids and dates its legacy feeds served
             article = with_legacy_ids(article, claimed)
+        elif stored is None and self._is_old(article):
+            article = withheld(article)
         self._store(article, raw, first_seen, is_new=stored is None)
         self._add_keys(article.id, keys)
         if claimed:  # later arrivals by any of the legacy keys are this article
@@ -186,25 +190,17 @@ class Batch:
 
     def _refused(self, raw: RawItem, stored: archived.Stored | None) -> bool:
         """Refuse a CMS's guid that is not this article's: honoured at first sight only."""
-        refusal = self._guid_refusal(raw, stored)
+        refusal = guid_refusal(self.conn, self.guids, raw, stored)
         if refusal:
             self.result.rejected.append(refusal)
             self.result.fields[refusal] = "guid"
         return bool(refusal)
 
-    def _guid_refusal(self, raw: RawItem, stored: archived.Stored | None) -> str | None:
-        """Why a given guid cannot be this article's, or None (none given, or it is)."""
-        if not raw.guid:
-            return None
-        if stored is not None:
-            if raw.guid == stored.guid:
-                return None
-            return (
-                f"guid {raw.guid!r}: the article was first published as {stored.guid!r}, "
-                "and a guid never changes"
-            )
-        owner = self.guids.get(raw.guid) or archived.guid_owner(self.conn, raw.guid)
-        return f"guid {raw.guid!r} is already another article's ({owner})" if owner else None
+    def _is_old(self, article: Article) -> bool:
+        """Was it published before the cut-over (the newest adopted item)? Read once."""
+        if self.cutover is False:
+            self.cutover = legacy.cutover(self.conn)
+        return isinstance(self.cutover, datetime) and article.published <= self.cutover
 
     def _legacy_keys(self, claimed: Sequence[legacy.Adopted]) -> tuple[str, ...]:
         """Every key of these adopted items (read once per story)."""

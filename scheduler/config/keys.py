@@ -71,6 +71,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "authoritative",
         *EVERY_OPTION,
     ),
-    "redirects": ("from", "to"),
+    "redirects": ("from", "to", "serve"),
 }
 ARRAYS = ("sections", "sources", "redirects")

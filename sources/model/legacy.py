@@ -35,6 +35,9 @@ class LegacyPage:
 # them at its first sight, feeds/render serves them); an article without them has its guid.
 FORMAT_ID = {"rss": "id.rss", "atom": "id.atom", "json": "id.json"}
 RSS_PERMALINK = "id.rss.permalink"  # "true" when the legacy guid was a permalink
+# An article published before the cut-over that no adopted item matched: in no feed until
+# `adopt --include-unmatched`, since every reader would show it as new
+WITHHELD = "withheld"
 
 
 def extra_value(extra: tuple[tuple[str, str], ...], name: str) -> str | None:
