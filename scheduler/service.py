@@ -8,11 +8,10 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import exc as sa_exc
 
@@ -21,10 +20,12 @@ from feeds.archive.engine import Store
 from feeds.build import publish, websub
 from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from scheduler import jobs, serving
+from scheduler import housekeeping, jobs, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
+from scheduler.housekeeping import Periodic
 from scheduler.jobs import integrity, recovery, retention
+from scheduler.jobs.sitemaps import NewsSitemapJob
 from scheduler.lanes import Lanes, lane_of
 from scheduler.rebuilder import Rebuilder
 from sources import kinds
@@ -55,6 +56,7 @@ class Service:
             early_tolerance_seconds=max(1.0, float(cfg.scheduler.jitter_seconds) + 1.0),
         )
         self.retention = cfg.retention
+        self.news = NewsSitemapJob(self.store, self.site, cfg.sitemaps) if cfg.sitemaps else None
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
@@ -63,17 +65,20 @@ class Service:
             executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=UTC
         )
 
-    def poll(self, spec: SourceSpec, *, force: bool = False) -> jobs.PollOutcome:
+    def poll(
+        self, spec: SourceSpec, *, force: bool = False, on_demand: bool = False
+    ) -> jobs.PollOutcome:
         """Poll one source; queue a rebuild when it changed anything."""
         try:
-            outcome = jobs.poll(self.store, spec, self.poll_settings, utcnow, force=force)
+            outcome = jobs.poll(
+                self.store, spec, self.poll_settings, utcnow, force=force, on_demand=on_demand
+            )
         except sa_exc.DBAPIError as exc:  # the archive, not the source: retried next interval
             why = f"the archive failed: {availability.describe(exc)}"
             log.error("source %s: not polled: %s", spec.id, why, extra={"source": spec.id})
             return jobs.PollOutcome(spec.id, "failed", error=why)
         if outcome.feeds:
             self.rebuilder.request()
-            self._schedule_embargo()
         return outcome
 
     def rebuild(
@@ -83,6 +88,13 @@ class Service:
         if self.store.corruption is not None:
             return publish.RebuildReport()  # writes are refused: keep serving what is stored
         jobs.release_embargoes(self.store, utcnow())
+        rebuilt: set[str] = set()
+
+        def seen(feed: str) -> None:
+            rebuilt.add(feed)
+            if on_feed is not None:
+                on_feed(feed)
+
         report = publish.rebuild_dirty(
             self.store,
             self.site,
@@ -90,8 +102,10 @@ class Service:
             now=utcnow,
             on_change=self._changed,
             force=force,
-            on_feed=on_feed,
+            on_feed=seen,
         )
+        if self.news is not None:
+            self._dropped(self.news.after_rebuild(rebuilt, utcnow()))
         if report.failed:
             log.error(
                 "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
@@ -121,11 +135,15 @@ class Service:
         return report
 
     def _changed(self, paths: list[str]) -> None:
+        self._dropped(paths)
+        if self.site.hubs:
+            self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
+
+    def _dropped(self, paths: list[str]) -> None:
+        """Documents this process rewrote: counted, and read anew on their next request."""
         DOCUMENTS_CHANGED.inc(len(paths))
         if self.app is not None:
             self.app.cache.drop(paths)
-        if self.site.hubs:
-            self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
 
     def deliver_pings(self) -> None:
         """Send due WebSub pings."""
@@ -133,15 +151,39 @@ class Service:
             self.store, owner=self.owner, now=utcnow(), user_agent=self.cfg.fetch.user_agent
         )
 
-    def _schedule_embargo(self) -> None:
-        when = jobs.next_embargo(self.store)
-        if when is not None and self.scheduler.running:
-            self.scheduler.add_job(
+    def periodic_jobs(self) -> list[Periodic]:
+        """The jobs that are not polling, as every long-running process runs them."""
+        store, now = self.store, utcnow
+        return [
+            # other processes' dirty marks and failed rebuilds are picked up here
+            Periodic(
+                "rebuild-tick",
+                5,
                 self.rebuilder.request,
-                DateTrigger(run_date=max(when, utcnow())),
-                id="embargo",
-                replace_existing=True,
-            )
+                due=lambda: jobs.pending_rebuilds(store) > 0,
+            ),
+            Periodic("websub", 10, self.deliver_pings, claimed=False),
+            # retention.run takes its own claim, once per retention period
+            Periodic(
+                "retention", self.retention.every_seconds, lambda: self.prune().ran, claimed=False
+            ),
+            Periodic(
+                "embargo",
+                1,
+                self.release_embargoes,
+                due=lambda: (when := jobs.next_embargo(store)) is not None and when <= now(),
+            ),
+            Periodic(
+                "lease-recovery",
+                60,
+                functools.partial(recovery.free_dead_leases, store, self.owner),
+            ),
+        ]
+
+    def release_embargoes(self) -> None:
+        """Make live the embargoed articles whose time has come, and rebuild their feeds."""
+        if jobs.release_embargoes(self.store, utcnow()):
+            self.rebuilder.request()
 
     def schedule(self) -> None:
         """One poll job per source, resuming at each source's stored next-due time."""
@@ -166,21 +208,17 @@ class Service:
                 misfire_grace_time=spec.interval_seconds,
                 next_run_time=first,
             )
-        # other processes' dirty marks, failed rebuilds and embargoes are picked up here
-        self.scheduler.add_job(
-            self.rebuilder.request, IntervalTrigger(seconds=5), id="rebuild-tick"
-        )
-        if self.site.hubs:
-            self.scheduler.add_job(self.deliver_pings, IntervalTrigger(seconds=10), id="websub")
-        # the claim in the archive, not this trigger, decides which process prunes this hour
-        self.scheduler.add_job(
-            self.prune,
-            IntervalTrigger(seconds=self.retention.every_seconds),
-            id="retention",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=now + timedelta(seconds=60),
-        )
+        self.schedule_jobs()
+
+    def schedule_jobs(self) -> None:
+        """Every non-polling job; claims in the archive decide which process runs each."""
+        housekeeping.schedule(self.scheduler, self.store, self.periodic_jobs())
+
+    def finish_one_shot(self) -> None:
+        """Before a one-shot command exits: retention if due, rebuild, the pings it caused."""
+        self.prune()
+        self.rebuild()  # releases due embargoes first
+        self.deliver_pings()  # the pings the changes queued, and retries now due
 
     def run(self, *, serve: bool = True, poll: bool = True) -> None:
         """Start everything and block until SIGINT/SIGTERM; then stop cleanly."""
@@ -191,10 +229,7 @@ class Service:
         self.rebuilder.start()
         self.rebuilder.request()
         integrity.check_in_background(self.store)
-        if poll:
-            self.schedule()
-            self.scheduler.start()
-            self._schedule_embargo()
+        self.start_background(poll=poll)
         try:
             if serve and self.cfg.workers > 1:
                 serving.serve_workers(self.cfg)
@@ -209,6 +244,14 @@ class Service:
             self.lanes.close()
             self.rebuilder.stop()
             self.store.dispose()
+
+    def start_background(self, *, poll: bool = True) -> None:
+        """Start the scheduler: the non-polling jobs in every mode, the polls when `poll`."""
+        if poll:
+            self.schedule()
+        else:
+            self.schedule_jobs()
+        self.scheduler.start()
 
     def make_app(self) -> App:
         """The ASGI application for this service, with the push API mounted."""

@@ -129,3 +129,15 @@ def stored_pages(conn: Connection, feed: str, stem: str) -> dict[int, tuple[int,
         formats, fewest = out.get(n, (0, items))
         out[n] = (formats + 1, min(fewest, items))
     return out
+
+
+def paths_of(conn: Connection, feed: str) -> dict[str, datetime]:
+    """path -> change time of every stored document of one feed (no bytes read)."""
+    q = sa.select(documents.c.path, documents.c.changed_at).where(documents.c.feed == feed)
+    return {r.path: r.changed_at for r in conn.execute(q)}
+
+
+def delete_paths(conn: Connection, paths: Sequence[str]) -> None:
+    """Remove documents for good (a cached copy elsewhere may answer until it is evicted)."""
+    if paths:
+        conn.execute(documents.delete().where(documents.c.path.in_(sorted(paths))))

@@ -96,7 +96,7 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            if path.startswith("/feeds/") and path != "/feeds/style.xsl":
+            if path.startswith(("/feeds/", "/sitemaps/")) and path != "/feeds/style.xsl":
                 await self.feeds(scope, receive, send)
                 return
             if path in self.settings.redirects or path in self.settings.served:

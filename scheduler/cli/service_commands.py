@@ -13,7 +13,7 @@ from feeds.catalog import parse_name
 from feeds.redact import redact
 from scheduler.cli.base import EXIT_PARTIAL, _service, console, init_option, main
 from scheduler.clock import utcnow
-from scheduler.jobs import retention
+from scheduler.jobs import PollOutcome, retention
 
 
 @main.command()
@@ -43,12 +43,16 @@ def serve(ctx: click.Context, init: bool) -> None:
 
 @main.command()
 @click.argument("source_ids", nargs=-1)
+@click.option("--force", is_flag=True, help="Poll even sources in backoff or after a Retry-After.")
 @init_option
 @click.pass_context
-def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
-    """Poll sources once, rebuild what changed, and exit.
+def ingest(ctx: click.Context, source_ids: tuple[str, ...], force: bool, init: bool) -> None:
+    """Poll sources once, rebuild what changed, run the jobs that are due, and exit.
 
-    With SOURCE_IDS, only those sources. Exit status 1 when any poll failed.
+    With SOURCE_IDS, only those sources. A source in backoff (after a failure or a
+    Retry-After) is skipped until its time unless --force; a skip is no failure. Due
+    embargoes, retention and WebSub pings (those this run caused and retries now due) run
+    before the exit. Exit status 1 when any poll failed.
     """
     service = _service(ctx, init)
     from scheduler.service import seed_sources
@@ -63,17 +67,28 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("polling", total=len(specs))
         for spec in specs:
-            outcome = service.poll(spec, force=True)
+            outcome = service.poll(spec, force=force, on_demand=True)
             failed += outcome.outcome == "failed"
             progress.advance(task)
-            console.print(
-                f"{spec.id}: {outcome.outcome}, {outcome.new} new, "
-                f"{outcome.edited} edited"
-                + (f" — {redact(outcome.error)}" if outcome.error else "")
-            )
-    service.rebuild()
+            console.print(describe_outcome(outcome))
+    service.finish_one_shot()
     service.store.dispose()
     sys.exit(EXIT_PARTIAL if failed else 0)
+
+
+def describe_outcome(outcome: PollOutcome) -> str:
+    """One line per polled source, naming a skip's reason and until when."""
+    if outcome.outcome == "skipped":
+        until = f" until {outcome.until:%Y-%m-%d %H:%M:%S} UTC" if outcome.until else ""
+        return (
+            f"{outcome.source_id}: skipped{until} (backing off after a failure; --force polls it)"
+        )
+    if outcome.outcome == "retired":
+        sid = outcome.source_id
+        return f"{sid}: retired (gone upstream; `newsfeeds unretire {sid}` brings it back)"
+    return f"{outcome.source_id}: {outcome.outcome}, {outcome.new} new, {outcome.edited} edited" + (
+        f" — {redact(outcome.error)}" if outcome.error else ""
+    )
 
 
 @main.command()
@@ -106,6 +121,7 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bo
         task = progress.add_task("rebuilding feeds", total=total)
         report = service.rebuild(force=force, on_feed=lambda _: progress.advance(task))
     console.print(f"rebuilt {report.feeds} feeds; {len(report.changed)} documents changed")
+    service.deliver_pings()  # the pings these changes queued, before the exit
     service.store.dispose()
     if report.failed:
         console.print(f"failed, kept as they were: {', '.join(report.failed)}", style="red")

@@ -17,6 +17,7 @@ from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
+from scheduler.config.distribution import read_sitemaps
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Config, SchedulerSettings, Section
@@ -55,6 +56,7 @@ def build(path: Path, r: Reader) -> Config:
     log_format = r.choice("logging.format", "text", ("text", "json"))
     redirects, served = read_redirects(r)
     lease = r.integer("scheduler.lease_seconds", 300, low=1)
+    sitemaps = read_sitemaps(r, head.title)
     site = _site(
         head,
         feeds,
@@ -79,6 +81,7 @@ def build(path: Path, r: Reader) -> Config:
         log_format=log_format,
         sections=sections,
         sources=sources,
+        sitemaps=sitemaps,
     )
 
 

@@ -49,7 +49,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "max_html_depth",
         "iframe_hosts",
     ),
-    "retention": ("current_days", "archive_days"),
+    "retention": ("current_days", "archive_days", "every_seconds"),
     "websub": ("hubs",),
     "api": ("tokens_env", "max_body_bytes"),
     "admin": ("token_env", "loopback_only"),
@@ -72,5 +72,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         *EVERY_OPTION,
     ),
     "redirects": ("from", "to", "serve"),
+    "sitemaps": ("publication_name", "hosts"),
 }
 ARRAYS = ("sections", "sources", "redirects")

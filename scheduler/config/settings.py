@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.archive.pgconnect import StoreSettings
+from feeds.build.newsmap import FEED as NEWS_SITEMAP
+from feeds.build.newsmap import NewsSitemapSettings
 from feeds.catalog import parse_name
 from feeds.http.app import ServeSettings
 from feeds.http.protocol import HttpLimits
@@ -67,6 +69,7 @@ class Config:
     sources: tuple[SourceSpec, ...]
     http_limits: HttpLimits = field(default_factory=HttpLimits)  # [server] limits
     store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
+    sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
 
     def section(self, slug: str) -> Section | None:
         """The section with this slug, if configured."""
@@ -74,6 +77,8 @@ class Config:
 
     def is_current(self, name: str) -> bool:
         """Does this feed still exist (its section, and its combo, still configured)?"""
+        if name == NEWS_SITEMAP:
+            return self.sitemaps is not None
         key = parse_name(name)
         if key is None:
             return False
