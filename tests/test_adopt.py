@@ -80,6 +80,9 @@ def test_adopt_twice_changes_nothing(httpserver: HTTPServer, config: Path, store
 def test_dry_run_stores_nothing(httpserver: HTTPServer, config: Path, store_url: str) -> None:
     rss, atom = serve_old_system(httpserver)
     assert newsfeeds(config, "adopt", "--pages", "1", "--dry-run", rss).exit_code == 0
+    if store_url.startswith("sqlite:///"):  # not even an empty archive is created
+        assert not Path(store_url.removeprefix("sqlite:///")).exists()
+    assert newsfeeds(config, "sources").exit_code == 0  # now the archive exists
     result = newsfeeds(config, "adopt", "--dry-run", rss, atom)
     assert result.exit_code == 0, result.output
     assert "would adopt 10, 0 already adopted" in result.output

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from feeds.adopt.record import FeedReport, Rules, adopt_feed
+from feeds.archive import open_store
 from feeds.archive.engine import Store
 from feeds.intake import withheld
 from scheduler.cli.base import EXIT_PARTIAL, _config, archive, console, init_option, main, out
@@ -70,7 +72,7 @@ def adopt(
         partner=partner,
         dry_run=dry_run,
     )
-    store = archive(cfg, init)
+    store = _dry_archive(cfg) if dry_run and _missing(cfg) else archive(cfg, init)
     reports = [_adopt_one(store, cfg, url, pages, rules) for url in urls]
     for report in reports:
         _print(report, dry_run)
@@ -79,6 +81,19 @@ def adopt(
     store.dispose()
     if any(r.error for r in reports):
         sys.exit(EXIT_PARTIAL)
+
+
+def _missing(cfg: Config) -> bool:
+    """Is the archive a SQLite file that does not exist yet (a dry run must not create it)?"""
+    url = make_url(cfg.store_url)
+    name = url.database if url.get_backend_name() == "sqlite" else None
+    return bool(name) and name != ":memory:" and not Path(str(name)).exists()
+
+
+def _dry_archive(cfg: Config) -> Store:
+    """An empty archive in memory, for a dry run before the real one exists."""
+    console.print(f"{cfg.store_url}: no archive yet; the dry run compares with an empty one")
+    return open_store("sqlite://")
 
 
 def _adopt_one(store: Store, cfg: Config, url: str, pages: int, rules: Rules) -> FeedReport:
