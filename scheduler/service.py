@@ -19,8 +19,8 @@ from feeds.archive import availability, open_store, source_state
 from feeds.archive.engine import Store
 from feeds.build import publish, websub
 from feeds.http.app import App
-from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from scheduler import housekeeping, jobs, serving
+from feeds.metrics import DOCUMENTS_CHANGED
+from scheduler import housekeeping, jobs, rebuilder, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.housekeeping import Periodic
@@ -106,19 +106,7 @@ class Service:
         )
         if self.news is not None:
             self._dropped(self.news.after_rebuild(rebuilt, utcnow()))
-        if report.failed:
-            log.error(
-                "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
-            )
-        if report.feeds:
-            REBUILDS.inc(report.feeds)
-            REBUILD_SECONDS.observe(report.seconds)
-            log.info(
-                "rebuilt %d feeds, %d documents changed in %.2fs",
-                report.feeds,
-                len(report.changed),
-                report.seconds,
-            )
+        rebuilder.record(report)
         return report
 
     def start_feeds(self) -> None:
