@@ -99,10 +99,14 @@ def matching(conn: Connection, keys: Iterable[str]) -> dict[str, list[Adopted]]:
     return found
 
 
-def keys_of(conn: Connection, item_ids: Sequence[str]) -> list[str]:
-    """Every key of these adopted items, in a stable order."""
-    q = sa.select(legacy_keys.c.key).where(legacy_keys.c.item_id.in_(sorted(set(item_ids))))
-    return sorted(set(conn.execute(q).scalars()))
+def keys_by_item(conn: Connection, item_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Adopted item id -> its keys, in a stable order."""
+    found: dict[str, list[str]] = {}
+    q = sa.select(legacy_keys.c.item_id, legacy_keys.c.key).order_by(legacy_keys.c.key)
+    for chunk in _chunks(item_ids):
+        for item_id, key in conn.execute(q.where(legacy_keys.c.item_id.in_(chunk))):
+            found.setdefault(str(item_id), []).append(str(key))
+    return found
 
 
 def _adopted(row: Any) -> Adopted:
