@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from feeds.archive import leases
 from feeds.archive.engine import Store
 from feeds.metrics import JOB_LAST_SUCCESS
+from scheduler import jobs
 from scheduler.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,23 @@ def _claim(store: Store, job: Periodic) -> bool:
 def _succeeded(job: Periodic) -> bool:
     JOB_LAST_SUCCESS.labels(job.name).set(utcnow().timestamp())
     return True
+
+
+def has_dirty(store: Store) -> bool:
+    """Whether any feed waits for a rebuild."""
+    return jobs.pending_rebuilds(store) > 0
+
+
+def embargo_due(store: Store) -> bool:
+    """Whether an embargo's time has come."""
+    when = jobs.next_embargo(store)
+    return when is not None and when <= utcnow()
+
+
+def release_embargoes(store: Store, rebuild: Callable[[], None]) -> None:
+    """Make live the embargoed articles whose time has come, and ask for their rebuild."""
+    if jobs.release_embargoes(store, utcnow()):
+        rebuild()
 
 
 def schedule(scheduler: BaseScheduler, store: Store, jobs: list[Periodic]) -> None:

@@ -25,7 +25,7 @@ from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.housekeeping import Periodic
 from scheduler.jobs import integrity, recovery, retention
-from scheduler.jobs.sitemaps import NewsSitemapJob
+from scheduler.jobs.partners import Distribution
 from scheduler.lanes import Lanes, lane_of
 from scheduler.rebuilder import Rebuilder
 from sources import kinds
@@ -56,7 +56,7 @@ class Service:
             early_tolerance_seconds=max(1.0, float(cfg.scheduler.jitter_seconds) + 1.0),
         )
         self.retention = cfg.retention
-        self.news = NewsSitemapJob(self.store, self.site, cfg.sitemaps) if cfg.sitemaps else None
+        self.distribution = Distribution(self.store, self.site, cfg.sitemaps, cfg.partners)
         self.app: App | None = None
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
@@ -88,13 +88,6 @@ class Service:
         if self.store.corruption is not None:
             return publish.RebuildReport()  # writes are refused: keep serving what is stored
         jobs.release_embargoes(self.store, utcnow())
-        rebuilt: set[str] = set()
-
-        def seen(feed: str) -> None:
-            rebuilt.add(feed)
-            if on_feed is not None:
-                on_feed(feed)
-
         report = publish.rebuild_dirty(
             self.store,
             self.site,
@@ -102,10 +95,9 @@ class Service:
             now=utcnow,
             on_change=self._changed,
             force=force,
-            on_feed=seen,
+            on_feed=on_feed,
         )
-        if self.news is not None:
-            self._dropped(self.news.after_rebuild(rebuilt, utcnow()))
+        self._dropped(self.distribution.after_rebuild(report.rebuilt, utcnow()))
         rebuilder.record(report)
         return report
 
@@ -141,37 +133,22 @@ class Service:
 
     def periodic_jobs(self) -> list[Periodic]:
         """The jobs that are not polling, as every long-running process runs them."""
-        store, now = self.store, utcnow
+        store, request = self.store, self.rebuilder.request
+        every = self.retention.every_seconds
         return [
             # other processes' dirty marks and failed rebuilds are picked up here
-            Periodic(
-                "rebuild-tick",
-                5,
-                self.rebuilder.request,
-                due=lambda: jobs.pending_rebuilds(store) > 0,
-            ),
+            Periodic("rebuild-tick", 5, request, due=lambda: housekeeping.has_dirty(store)),
             Periodic("websub", 10, self.deliver_pings, claimed=False),
             # retention.run takes its own claim, once per retention period
-            Periodic(
-                "retention", self.retention.every_seconds, lambda: self.prune().ran, claimed=False
-            ),
+            Periodic("retention", every, lambda: self.prune().ran, claimed=False),
             Periodic(
                 "embargo",
                 1,
-                self.release_embargoes,
-                due=lambda: (when := jobs.next_embargo(store)) is not None and when <= now(),
+                lambda: housekeeping.release_embargoes(store, request),
+                due=lambda: housekeeping.embargo_due(store),
             ),
-            Periodic(
-                "lease-recovery",
-                60,
-                functools.partial(recovery.free_dead_leases, store, self.owner),
-            ),
+            Periodic("lease-recovery", 60, lambda: recovery.free_dead_leases(store, self.owner)),
         ]
-
-    def release_embargoes(self) -> None:
-        """Make live the embargoed articles whose time has come, and rebuild their feeds."""
-        if jobs.release_embargoes(self.store, utcnow()):
-            self.rebuilder.request()
 
     def schedule(self) -> None:
         """One poll job per source, resuming at each source's stored next-due time."""

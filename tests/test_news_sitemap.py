@@ -180,7 +180,7 @@ def test_served_with_validators_and_304_and_retired_files_are_gone(tmp_path: Pat
 
 def test_without_sitemaps_config_nothing_is_served(tmp_path: Path) -> None:
     service = Service(write_config(tmp_path))
-    assert service.cfg.sitemaps is None and service.news is None
+    assert service.cfg.sitemaps is None and service.distribution.news is None
     service.rebuild()
     with serving(service.make_app()) as port:
         assert fetch(port, newsmap.NEWS_PATH).status == 404
@@ -193,11 +193,11 @@ def test_the_service_refreshes_it_when_latest_is_rebuilt(tmp_path: Path) -> None
     ingest(service, [_record(1, 1)], at=NOW, source=spec())
     service.rebuild()  # the real clock: story 1 is long past two days old
     assert _locs(_valid_or_empty(stored(service, newsmap.NEWS_PATH).body)) == []
-    assert service.news is not None and service.news.built
+    assert service.distribution.news is not None and service.distribution.news.built
     recent = datetime.now(UTC) - timedelta(hours=1)
     fresh = _record(2, 0, published=recent.strftime("%Y-%m-%dT%H:%M:%SZ"))
     ingest(service, [fresh], at=datetime.now(UTC), source=spec())
-    assert service.news.is_due({"latest"}, datetime.now(UTC))
+    assert service.distribution.news.is_due({"latest"}, datetime.now(UTC))
     service.rebuild()
     root = _valid(URLSET, stored(service, newsmap.NEWS_PATH).body)
     assert _locs(root) == ["https://news.test/story/2"]

@@ -92,6 +92,8 @@ feeds = sa.Table(
     sa.Column("built_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
+    # the dirty mark a `build --force` asked for (0009), cleared by the rebuild that honours it
+    sa.Column("forced_seq", sa.BigInteger, nullable=True),
     # history pages published at the last build, and the settings they were built with
     # (page size, formats, excluded sources): with page_changes, a rebuild of an archived
     # feed touches only new and changed pages instead of checking every page (0004)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from feeds import crashpoints
 from feeds.archive import documents as docs
-from feeds.archive import history_changes, pings, queue
+from feeds.archive import forcing, history_changes, pings, queue
 from feeds.archive.engine import Store
 from feeds.build import guard
 from feeds.build.compose import Rendered, render_feed, render_pages
@@ -39,6 +39,7 @@ class RebuildReport:
     changed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)
+    rebuilt: set[str] = field(default_factory=set)  # the feeds rebuilt (partners follow them)
 
 
 def store_changed(
@@ -91,28 +92,24 @@ def rebuild_one(
     """
     with store.snapshot() as conn:
         rendered = render_feed(conn, site, feed, now)
-        refusal = None
-        if not force:
-            refusal = guard.check(
-                conn,
-                feed,
-                rendered.current,
-                available=rendered.available,
-                explained=rendered.explained,
-                share=site.publish_guard_share,
-                current_days=site.current_days,
-                full=site.items,
-            )
+        forced = force or forcing.is_forced(conn, feed, seq)
+        refusal = None if forced else guard.verdict(conn, site, rendered)
+        held = None if refusal is None else guard.hold_back(conn, site, rendered, refusal, now)
     crashpoints.reach("mid-render")
-    if refusal is not None:
-        with store.begin() as conn:
+    if refusal is not None and held is None:
+        with store.begin() as conn:  # nothing new arrived: the last good documents stay
             guard.refuse(conn, refusal, now)
             queue.finish(conn, feed, owner, seq)
         return []
+    rendered = held or rendered
     on_pages = _store_stale_pages(store, site, rendered, owner, now, lease)
     with store.begin(derived=True) as conn:
         changed = store_changed(conn, site, rendered.current, now)
         history_changes.record_built(conn, feed, rendered.built, rendered.seen)
+        if refusal is not None:
+            guard.refuse(conn, refusal, now)
+        if forced:
+            forcing.honoured(conn, feed, seq)
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
     return changed + on_pages  # current documents first, as subscribers see them
@@ -182,6 +179,7 @@ def rebuild_dirty(
             _give_back(store, feed, owner, lease_seconds)
             continue
         report.feeds += 1
+        report.rebuilt.add(feed)
         report.changed.extend(changed)
         if on_feed is not None:
             on_feed(feed)

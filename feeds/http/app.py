@@ -22,6 +22,7 @@ from feeds.http.admin import AdminAccess, AdminGuard
 from feeds.http.cache import DocumentCache
 from feeds.http.feedserve import FeedResponder
 from feeds.http.pages import Pages
+from feeds.http.partner_gate import PartnerGate
 from feeds.metrics import HTTP_RESPONSES
 from feeds.site import Site
 
@@ -67,6 +68,7 @@ class App:
         is_current: Callable[[str], bool],
         extra_routes: list[Route] | None = None,
         admin: AdminAccess | None = None,
+        partner_secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.cache = DocumentCache(store)
         self.settings = settings
@@ -79,6 +81,7 @@ class App:
             is_current=is_current,
             served=settings.served,
         )
+        self.partners = PartnerGate(self.feeds, partner_secrets or {})
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
         routes = [
             Route("/", pages.index),
@@ -98,6 +101,9 @@ class App:
             path = scope["path"]
             if path.startswith(("/feeds/", "/sitemaps/")) and path != "/feeds/style.xsl":
                 await self.feeds(scope, receive, send)
+                return
+            if path.startswith("/partners/"):
+                await self.partners(scope, receive, send)
                 return
             if path in self.settings.redirects or path in self.settings.served:
                 await self.feeds(scope, receive, send)

@@ -23,6 +23,11 @@ FEED_PATH = re.compile(
 )
 # the Google News sitemap (feeds/build/newsmap.py): one file, an index, hourly files
 SITEMAP_PATH = re.compile(r"^/sitemaps/news(?:-index|-[0-9]{10}(?:-[1-9][0-9]{0,4})?)?\.xml$")
+# a partner's profile of a feed (feeds/partners.py): no history pages, no JSON
+PARTNER_PATH = re.compile(
+    r"^/(partners/[a-z0-9][a-z0-9-]*/"
+    r"(?:latest|section/[a-z0-9-]+(?:/[a-z]{2})?|country/[a-z]{2}))\.(?:rss|atom)$"
+)
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -30,6 +35,9 @@ Headers = list[tuple[bytes, bytes]]
 def feed_name(path: str) -> str | None:
     """The feed a document path belongs to (history pages included), or None."""
     m = FEED_PATH.match(path)
+    if m:
+        return m.group(1)
+    m = PARTNER_PATH.match(path)
     if m:
         return m.group(1)
     return "sitemaps/news" if SITEMAP_PATH.match(path) else None

@@ -6,6 +6,7 @@ The tables are read in one fixed order, so `check-config` lists problems in that
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
-from scheduler.config.distribution import read_sitemaps
+from scheduler.config.distribution import read_distribution
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Config, SchedulerSettings, Section
@@ -56,7 +57,7 @@ def build(path: Path, r: Reader) -> Config:
     log_format = r.choice("logging.format", "text", ("text", "json"))
     redirects, served = read_redirects(r)
     lease = r.integer("scheduler.lease_seconds", 300, low=1)
-    sitemaps = read_sitemaps(r, head.title)
+    distribution = read_distribution(r, head.title, slugs, feeds.combos, os.environ)
     site = _site(
         head,
         feeds,
@@ -81,7 +82,7 @@ def build(path: Path, r: Reader) -> Config:
         log_format=log_format,
         sections=sections,
         sources=sources,
-        sitemaps=sitemaps,
+        **distribution,
     )
 
 

@@ -73,5 +73,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     ),
     "redirects": ("from", "to", "serve"),
     "sitemaps": ("publication_name", "hosts"),
+    "partners": ("id", "profile", "feeds", "formats", "auth_env", "logo_url"),
 }
-ARRAYS = ("sections", "sources", "redirects")
+ARRAYS = ("sections", "sources", "redirects", "partners")

@@ -12,6 +12,7 @@ from feeds.catalog import parse_name
 from feeds.http.app import ServeSettings
 from feeds.http.protocol import HttpLimits
 from feeds.intake import IntakeRules
+from feeds.partners import Partner, split_doc_feed
 from feeds.site import Site
 from scheduler.jobs.retention import RetentionSettings
 from sources.model.spec import FetchSettings, SourceSpec
@@ -70,6 +71,11 @@ class Config:
     http_limits: HttpLimits = field(default_factory=HttpLimits)  # [server] limits
     store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
     sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
+    partners: tuple[Partner, ...] = ()  # [[partners]]: partner profiles of feeds
+
+    def partner(self, ident: str) -> Partner | None:
+        """The partner with this id, if configured."""
+        return next((p for p in self.partners if p.id == ident), None)
 
     def section(self, slug: str) -> Section | None:
         """The section with this slug, if configured."""
@@ -79,6 +85,10 @@ class Config:
         """Does this feed still exist (its section, and its combo, still configured)?"""
         if name == NEWS_SITEMAP:
             return self.sitemaps is not None
+        split = split_doc_feed(name)
+        if split is not None:
+            partner = self.partner(split[0])
+            return partner is not None and split[1] in partner.feeds
         key = parse_name(name)
         if key is None:
             return False
