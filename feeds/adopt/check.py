@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Connection
 
 from feeds.archive import archived, legacy
-from sources.model.legacy import FORMAT_ID, extra_value
+from sources.model.legacy import FORMAT_ID, extra_value, partner_extra
 
 Record = tuple[legacy.Adopted, Sequence[str]]
 
@@ -52,7 +52,11 @@ def conflicts_of(conn: Connection, records: Sequence[Record]) -> list[str]:
     problems: list[str] = []
     for record, keys in records:
         for key in keys:
-            others = {o.legacy_id for o in found[key] if o.format == record.format}
+            others = {
+                o.legacy_id
+                for o in found[key]
+                if o.format == record.format and o.partner == record.partner
+            }
             others.discard(record.legacy_id)
             if others:
                 problems.append(
@@ -72,7 +76,10 @@ def _published(conn: Connection, records: Sequence[Record]) -> list[str]:
         article = archived.get(conn, article_id) if article_id else None
         if article is None:
             continue
-        served = extra_value(article.extra, FORMAT_ID[record.format]) or article.guid
+        name = FORMAT_ID[record.format]
+        own = partner_extra(record.partner, name) if record.partner else name
+        served = extra_value(article.extra, own) or extra_value(article.extra, name)
+        served = served or article.guid
         if served != record.legacy_id:
             problems.append(
                 f"{record.format} {record.legacy_id}: already served as {served} "

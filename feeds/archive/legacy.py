@@ -85,12 +85,11 @@ def _values(a: Adopted) -> dict[str, object]:
 
 
 def matching(conn: Connection, keys: Iterable[str]) -> dict[str, list[Adopted]]:
-    """Key -> the adopted items it names (main feeds, not partners'), oldest adopted first."""
+    """Key -> the adopted items it names (partners' too), oldest adopted first."""
     found: dict[str, list[Adopted]] = {}
     q = (
         sa.select(legacy_keys.c.key, *_COLUMNS)
         .join(legacy_items, legacy_items.c.id == legacy_keys.c.item_id)
-        .where(legacy_items.c.partner == "")
         .order_by(legacy_items.c.adopted_at, legacy_items.c.id)
     )
     for chunk in _chunks(keys):

@@ -24,6 +24,7 @@ from feeds.partners import Partner, dressing_for
 from feeds.render import render_within_budget
 from feeds.site import Site, meta_for
 from sources.model.article import Article
+from sources.model.legacy import for_partner
 from sources.normalize import mint_feed_id
 
 
@@ -45,12 +46,18 @@ def candidates(conn: Connection, site: Site, feed: str) -> list[Article]:
     return [p for p in (publishable(a, site) for a in found) if p is not None]
 
 
+def _partner_view(article: Article, partner: str) -> Article:
+    """The article with the ids the partner's old feed gave it (`adopt --partner`), if any."""
+    extra = for_partner(article.extra, partner)
+    return article if extra is article.extra else dataclasses.replace(article, extra=extra)
+
+
 def compose(
     conn: Connection, site: Site, partner: Partner, feed: str, now: datetime
 ) -> list[docs.Document]:
     """Every format of one partner feed (nothing stored)."""
     meta = partner_meta(site, partner, feed)
-    articles = candidates(conn, site, feed)
+    articles = [_partner_view(a, partner.id) for a in candidates(conn, site, feed)]
     stored = {} if articles else docs.versions_of(conn, _paths(partner, feed))
     return [_document(site, partner, meta, fmt, articles, now, stored) for fmt in partner.formats]
 

@@ -40,6 +40,21 @@ RSS_PERMALINK = "id.rss.permalink"  # "true" when the legacy guid was a permalin
 WITHHELD = "withheld"
 
 
+def partner_extra(partner: str, name: str) -> str:
+    """The Article.extra name of a partner's legacy id (`adopt --partner ID`)."""
+    return f"partner.{partner}.{name}"
+
+
+def for_partner(extra: tuple[tuple[str, str], ...], partner: str) -> tuple[tuple[str, str], ...]:
+    """An article's extra as a partner's feeds serve it: that partner's legacy ids first."""
+    prefix = f"partner.{partner}."
+    own = [(k.removeprefix(prefix), v) for k, v in extra if k.startswith(prefix)]
+    if not own:
+        return extra
+    names = {k for k, _ in own}
+    return (*own, *((k, v) for k, v in extra if k not in names and not k.startswith("partner.")))
+
+
 def extra_value(extra: tuple[tuple[str, str], ...], name: str) -> str | None:
     """The value an Article.extra holds under a name, or None."""
     return next((v for k, v in extra if k == name), None)
