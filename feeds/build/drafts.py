@@ -83,7 +83,14 @@ def render_docs(
             etag, changed_at = stored[path]
             doc = _render_one(site, meta, fmt, articles, deleted, now, changed_at)
             doc = doc if doc.etag == etag else None
-        out.append(doc or _render_one(site, meta, fmt, articles, deleted, now, now))
+        doc = doc or _render_one(site, meta, fmt, articles, deleted, now, now)
+        out.append(doc)
+        for old in () if meta.is_archive_page else site.served_at.get(path, ()):
+            # the same feed at an old path, for consumers that follow no redirect; an empty
+            # one is dated as its feed's document, so it is as stable
+            at = dataclasses.replace(meta, self_path=old)
+            served = _render_one(site, at, fmt, articles, deleted, now, doc.changed_at)
+            out.append(dataclasses.replace(served, path=old))
     return out
 
 

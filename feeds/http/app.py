@@ -40,6 +40,8 @@ class ServeSettings:
     history_max_age: int = 6 * 3600
     refresh_seconds: float = 1.0
     redirects: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # old path -> the feed document served there too (`[[redirects]] serve = true`)
+    served: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def cache_control(self, max_age: int) -> str:
         """Cache-Control for a feed; never `Expires: 0` or no-store (Miniflux ignores ETags)."""
@@ -79,6 +81,7 @@ class App:
             link_header=lambda path: _link_header(site, path),
             redirects=settings.redirects,
             is_current=is_current,
+            served=settings.served,
         )
         self.partners = PartnerGate(self.feeds, partner_secrets or {})
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
@@ -106,7 +109,7 @@ class App:
             if path.startswith("/partners/"):
                 await self.partners(scope, receive, send)
                 return
-            if path in self.settings.redirects:
+            if path in self.settings.redirects or path in self.settings.served:
                 await self.feeds(scope, receive, send)
                 return
 

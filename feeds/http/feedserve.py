@@ -82,12 +82,15 @@ class FeedResponder:
         link_header: Callable[[str], str],
         redirects: Mapping[str, str],
         is_current: Callable[[str], bool],
+        served: Mapping[str, str] | None = None,
     ) -> None:
         self.cache = cache
         self.cache_control = cache_control.encode()
         self.history_cache_control = history_cache_control.encode()
         self.link_header = link_header
         self.redirects = redirects
+        # old path -> the feed served there too (`[[redirects]] serve = true`)
+        self.served = {old: feed_name(target) for old, target in (served or {}).items()}
         self.is_current = is_current
         self._current_memo: dict[str, bool] = {}
         self._coding_memo: dict[tuple[bytes | None, bool], str] = {}
@@ -123,7 +126,7 @@ class FeedResponder:
 
     async def _miss(self, scope: Scope, send: Send, path: str, plain: bool, *, head: bool) -> None:
         """Not cached: check the path is a feed's, then read it through from the archive."""
-        name = feed_name(path) if plain else None
+        name = (feed_name(path) or self.served.get(path)) if plain else None
         if name is None:
             await _plain(send, 404, b"no such feed\n", [])
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -55,7 +56,7 @@ def build(path: Path, r: Reader) -> Config:
     hubs = tuple(r.url_list("websub.hubs"))
     access = read_access(r)
     log_format = r.choice("logging.format", "text", ("text", "json"))
-    redirects = read_redirects(r)
+    redirects, served = read_redirects(r)
     lease = r.integer("scheduler.lease_seconds", 300, low=1)
     distribution = read_distribution(r, head.title, slugs, feeds.combos, os.environ)
     site = _site(
@@ -66,12 +67,13 @@ def build(path: Path, r: Reader) -> Config:
         current_days=retention.current_days,
         sections=sections,
         sources=sources,
+        served=served,
     )
     return Config(
         path=path,
         site=site,
         intake=_intake(normalize, feeds.combos, sources),
-        serve=_serve(feeds, redirects),
+        serve=_serve(feeds, redirects, served),
         fetch=fetch,
         retention=retention,
         scheduler=SchedulerSettings(min_interval, jitter, lease),
@@ -111,13 +113,16 @@ def _optional_url(r: Reader, key: str) -> str | None:
     return value
 
 
-def _serve(feeds: _Feeds, redirects: MappingProxyType[str, str]) -> ServeSettings:
+def _serve(
+    feeds: _Feeds, redirects: MappingProxyType[str, str], served: MappingProxyType[str, str]
+) -> ServeSettings:
     """What serving takes: `[feeds]` cache lifetimes and the `[[redirects]]`."""
     return ServeSettings(
         cache_max_age=feeds.cache_max_age,
         stale_while_revalidate=feeds.stale_while_revalidate,
         stale_if_error=feeds.stale_if_error,
         redirects=redirects,
+        served=served,
     )
 
 
@@ -130,6 +135,7 @@ def _site(
     current_days: int,
     sections: tuple[Section, ...],
     sources: tuple[SourceSpec, ...],
+    served: Mapping[str, str],
 ) -> Site:
     """What publishing takes: `[site]` (in `head`), `[feeds]`, hubs, sections and rights."""
     return dataclasses.replace(
@@ -148,7 +154,16 @@ def _site(
         section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
         section_links=MappingProxyType({s.slug: s.link for s in sections if s.link}),
         rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
+        served_at=MappingProxyType(_by_target(served)),
     )
+
+
+def _by_target(served: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Feed document path -> the old paths it is also served at (`serve = true`)."""
+    out: dict[str, list[str]] = {}
+    for old, target in sorted(served.items()):
+        out.setdefault(target, []).append(old)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _intake(

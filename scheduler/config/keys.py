@@ -80,7 +80,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "authoritative",
         *EVERY_OPTION,
     ),
-    "redirects": ("from", "to"),
+    "redirects": ("from", "to", "serve"),
     "sitemaps": ("publication_name", "hosts"),
     "partners": ("id", "profile", "feeds", "formats", "auth_env", "logo_url"),
 }
