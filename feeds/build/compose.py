@@ -6,27 +6,22 @@ links: feeds/build/history.py.
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from feeds.build import history, history_plan
 from feeds.archive import documents as docs
-from feeds.archive import history_changes
-from feeds.catalog import FeedMeta
+from feeds.archive import history_changes, membership
+from feeds.build import history, history_plan
 from feeds.build.drafts import render_docs, stored_if_empty
 from feeds.build.history_layout import Layout
+from feeds.catalog import FeedMeta
 from feeds.render import Tombstone
 from feeds.site import Site, meta_for
 from sources.model.article import Article
 from sources.model.rights import as_published
-from feeds.build import history_plan
-from feeds.archive import history_changes, membership
-
 
 
 def publishable(article: Article, site: Site) -> Article | None:
@@ -106,9 +101,7 @@ def render_pages(
     out: list[docs.Document] = []
     for n in numbers:
         first, last = layout.bounds(n)
-        found = membership.members_between(
-            conn, feed, first, last, listed=True, excluded=excluded
-        )
+        found = membership.members_between(conn, feed, first, last, listed=True, excluded=excluded)
         out += render_docs(
             site, history.page_meta(meta, n, built.pages), _allowed(found, site), now
         )

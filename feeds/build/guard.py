@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from feeds.archive import events
+from feeds.archive import events, losses
 from feeds.archive.documents import Document
 from feeds.metrics import GUARD_REFUSALS
-from feeds.archive import losses
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from feeds.build import history
-from feeds.archive import history_changes
-from feeds.catalog import FeedMeta
-from feeds.build.history_layout import Layout
-from feeds.site import Site
 from feeds.archive import documents, history_changes, membership, queue
+from feeds.build import history
+from feeds.build.history_layout import Layout
+from feeds.catalog import FeedMeta
+from feeds.site import Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +52,9 @@ def plan(
     return PagePlan(layout, pages, stale, moved, history_changes.Built(pages, shape, layout.dump()))
 
 
-def _layout(conn: Connection, meta: FeedMeta, last: history_changes.Built | None, size: int) -> Layout:
+def _layout(
+    conn: Connection, meta: FeedMeta, last: history_changes.Built | None, size: int
+) -> Layout:
     """The layout pages were published in, pages still to come at today's size."""
     text = last.layout if last is not None else history_changes.stored_layout(conn, meta.key.name)
     if text is not None:

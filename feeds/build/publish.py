@@ -16,14 +16,13 @@ from typing import TypeVar
 from sqlalchemy.engine import Connection
 
 from feeds import crashpoints
-from feeds.build import guard
 from feeds.archive import documents as docs
 from feeds.archive import history_changes, pings, queue
 from feeds.archive.engine import Store
-from feeds.catalog import is_history_path
+from feeds.build import guard
 from feeds.build.compose import Rendered, render_feed, render_pages
+from feeds.catalog import is_history_path
 from feeds.site import Site
-from feeds.archive import history_changes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
