@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, timedelta
@@ -18,10 +19,10 @@ from sqlalchemy import exc as sa_exc
 
 from feeds.archive import availability, open_store, source_state
 from feeds.archive.engine import Store
-from feeds.build import publish, websub
+from feeds.build import cdn, publish, websub
 from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from scheduler import jobs, serving
+from scheduler import jobs, publishing, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.jobs import integrity, recovery, retention
@@ -56,6 +57,8 @@ class Service:
         )
         self.retention = cfg.retention
         self.app: App | None = None
+        self.docroot = publishing.make_docroot(cfg, self.store)
+        self.cdn = publishing.make_cdn(cfg)
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
         self.lanes = Lanes(workers=8, slow_workers=4)
@@ -92,6 +95,7 @@ class Service:
             force=force,
             on_feed=on_feed,
         )
+        publishing.sync(self.docroot)  # also the first pass: what changed while stopped
         if report.failed:
             log.error(
                 "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
@@ -124,7 +128,10 @@ class Service:
         DOCUMENTS_CHANGED.inc(len(paths))
         if self.app is not None:
             self.app.cache.drop(paths)
-        if self.site.hubs:
+        publishing.sync(self.docroot)  # nginx serves it as soon as this process does
+        if self.cdn is not None:  # the pings wait for the purge
+            self.scheduler.add_job(self.deliver_purges, id="cdn-now", replace_existing=True)
+        elif self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
 
     def deliver_pings(self) -> None:
@@ -132,6 +139,15 @@ class Service:
         websub.deliver(
             self.store, owner=self.owner, now=utcnow(), user_agent=self.cfg.fetch.user_agent
         )
+
+    def deliver_purges(self) -> None:
+        """Send due CDN purges; the pings they release go once settled."""
+        if self.cdn is None:
+            return
+        agent = self.cfg.fetch.user_agent
+        due = cdn.deliver(self.store, self.cdn, owner=self.owner, now=utcnow(), user_agent=agent)
+        if due is not None and self.site.hubs and self.scheduler.running:
+            self.scheduler.add_job(self.deliver_pings, DateTrigger(run_date=max(due, utcnow())))
 
     def _schedule_embargo(self) -> None:
         when = jobs.next_embargo(self.store)
@@ -172,6 +188,8 @@ class Service:
         )
         if self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, IntervalTrigger(seconds=10), id="websub")
+        if self.cdn is not None:
+            self.scheduler.add_job(self.deliver_purges, IntervalTrigger(seconds=10), id="cdn")
         # the claim in the archive, not this trigger, decides which process prunes this hour
         self.scheduler.add_job(
             self.prune,
@@ -190,6 +208,8 @@ class Service:
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
+        stop_docroot = threading.Event()
+        publishing.follow(self.docroot, stop_docroot)
         integrity.check_in_background(self.store)
         if poll:
             self.schedule()
@@ -204,6 +224,7 @@ class Service:
                 serving.wait_for_signal()
         finally:
             log.info("shutting down: finishing work in flight")
+            stop_docroot.set()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
             self.lanes.close()

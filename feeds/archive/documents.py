@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -46,26 +46,30 @@ def etag_of(conn: Connection, path: str) -> tuple[str, int] | None:
 
 
 # built once: every rebuild runs it for every batch of documents
-_ETAGS = sa.select(documents.c.path, documents.c.etag).where(
+_VERSIONS = sa.select(documents.c.path, documents.c.etag, documents.c.changed_at).where(
     documents.c.path.in_(sa.bindparam("paths", expanding=True))
 )
 
 
-def etags_of(conn: Connection, paths: Sequence[str]) -> dict[str, str]:
-    """path -> ETag of those of these paths that are stored, in one query."""
-    if not paths:
-        return {}
-    return {r.path: r.etag for r in conn.execute(_ETAGS, {"paths": list(paths)})}
+def change_time(now: datetime, previous: datetime | None) -> datetime:
+    """A new version's change time: whole seconds, and strictly after the previous one.
+
+    nginx's ETag is hex(mtime seconds)-hex(size) and Last-Modified has one-second
+    resolution, so a second change within one second is dated a second later: no change
+    can hide behind a 304, and every process mirroring the archive gives the same mtime.
+    """
+    whole = now.replace(microsecond=0)
+    if previous is None:
+        return whole
+    return max(whole, previous.replace(microsecond=0) + timedelta(seconds=1))
 
 
 def versions_of(conn: Connection, paths: Sequence[str]) -> dict[str, tuple[str, datetime]]:
     """path -> (ETag, change time) of those of these paths that are stored."""
     if not paths:
         return {}
-    q = sa.select(documents.c.path, documents.c.etag, documents.c.changed_at).where(
-        documents.c.path.in_(paths)
-    )
-    return {r.path: (r.etag, r.changed_at) for r in conn.execute(q)}
+    rows = conn.execute(_VERSIONS, {"paths": list(paths)})
+    return {r.path: (r.etag, r.changed_at) for r in rows}
 
 
 def put(conn: Connection, doc: Document) -> int:
@@ -96,6 +100,18 @@ def changed_since(conn: Connection, generation: int) -> list[tuple[str, int]]:
         .order_by(documents.c.generation)
     )
     return [(r.path, r.generation) for r in conn.execute(q)]
+
+
+def stamps_since(conn: Connection, generation: int) -> list[tuple[str, str, int, datetime]]:
+    """(path, feed, generation, change time) of documents written after a generation."""
+    q = (
+        sa.select(
+            documents.c.path, documents.c.feed, documents.c.generation, documents.c.changed_at
+        )
+        .where(documents.c.generation > generation)
+        .order_by(documents.c.generation)
+    )
+    return [(r.path, r.feed, r.generation, r.changed_at) for r in conn.execute(q)]
 
 
 def latest_generation(conn: Connection) -> int:

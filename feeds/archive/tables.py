@@ -178,7 +178,24 @@ websub_pings = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
+    # set while the ping waits for that CDN purge (migration 0008)
+    sa.Column("purge_id", sa.Integer, nullable=True),
     sa.Index("ix_websub_next_try", "next_try"),
+    sa.Index("ix_websub_purge", "purge_id"),
+)
+
+cdn_purges = sa.Table(
+    "cdn_purges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("surrogate_keys", sa.Text, nullable=False),  # space-separated surrogate keys
+    sa.Column("paths", sa.Text, nullable=False),  # newline-separated document paths
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_try", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("lease_owner", sa.String(100), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Index("ix_cdn_purges_next_try", "next_try"),
 )
 
 audit_log = sa.Table(

@@ -5,6 +5,7 @@ The publish guard: feeds/build/guard.py. Leases and the dirty queue: feeds/archi
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import time
@@ -17,9 +18,9 @@ from sqlalchemy.engine import Connection
 
 from feeds import crashpoints
 from feeds.archive import documents as docs
-from feeds.archive import history_changes, pings, queue
+from feeds.archive import history_changes, pings, purges, queue
 from feeds.archive.engine import Store
-from feeds.build import guard
+from feeds.build import cdn, guard
 from feeds.build.compose import Rendered, render_feed, render_pages
 from feeds.catalog import is_history_path
 from feeds.site import Site
@@ -45,19 +46,36 @@ def store_changed(
     conn: Connection, site: Site, rendered: Iterable[docs.Document], now: datetime
 ) -> list[str]:
     """Write the documents whose bytes changed; queue WebSub pings for current ones."""
-    changed = []
+    changed: list[str] = []
+    feeds: set[str] = set()
     # a few documents at a time: one lookup and one write per batch, not per document,
     # while pages rendered lazily are still never all held at once
     for batch in _batches(rendered, STORE_BATCH):
-        stored = docs.etags_of(conn, [d.path for d in batch])
+        stored = docs.versions_of(conn, [d.path for d in batch])
         # same bytes: keep the stored change time, so Last-Modified holds
-        fresh = [d for d in batch if stored.get(d.path) != d.etag]
+        fresh = [_dated(d, stored.get(d.path)) for d in batch if _differs(d, stored)]
         docs.put_many(conn, fresh)
         changed += [d.path for d in fresh]
+        feeds |= {d.feed for d in fresh}
+    # a CDN in front: purge first, the pings wait for it (feeds/build/cdn.py)
+    held = None
+    if site.purge and changed:
+        held = purges.enqueue(conn, cdn.keys_of(sorted(feeds)), changed, now)
     # history pages are fetched by walking links, never subscribed to: no pings
     topics = [site.base_url + p for p in changed if not is_history_path(p)]
-    pings.enqueue(conn, site.hubs, topics, now)
+    pings.enqueue(conn, site.hubs, topics, now, held_by=held)
     return changed
+
+
+def _differs(doc: docs.Document, stored: dict[str, tuple[str, datetime]]) -> bool:
+    known = stored.get(doc.path)
+    return known is None or known[0] != doc.etag
+
+
+def _dated(doc: docs.Document, known: tuple[str, datetime] | None) -> docs.Document:
+    """The document with its change time: whole seconds, after the stored version's."""
+    when = docs.change_time(doc.changed_at, known[1] if known else None)
+    return doc if when == doc.changed_at else dataclasses.replace(doc, changed_at=when)
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -17,11 +17,13 @@ from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
+from scheduler.config.paths import local_path
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Config, SchedulerSettings, Section
 from scheduler.config.source_entries import read_sources
 from scheduler.config.stage_settings import (
     read_access,
+    read_cdn,
     read_fetch,
     read_normalize,
     read_retention,
@@ -53,7 +55,7 @@ def build(path: Path, r: Reader) -> Config:
     access = read_access(r)
     log_format = r.choice("logging.format", "text", ("text", "json"))
     redirects = read_redirects(r)
-    lease = r.integer("scheduler.lease_seconds", 300, low=1)
+    lease, cdn = r.integer("scheduler.lease_seconds", 300, low=1), read_cdn(r)
     site = _site(
         head,
         feeds,
@@ -62,6 +64,7 @@ def build(path: Path, r: Reader) -> Config:
         current_days=retention.current_days,
         sections=sections,
         sources=sources,
+        purge=cdn is not None,
     )
     return Config(
         path=path,
@@ -77,7 +80,20 @@ def build(path: Path, r: Reader) -> Config:
         log_format=log_format,
         sections=sections,
         sources=sources,
+        docroot=_docroot(r, base),
+        cdn=cdn,
     )
+
+
+def _docroot(r: Reader, base: Path) -> Path | None:
+    """`[publish] docroot`: a folder (made on first use), from the config's folder."""
+    value = r.optional_string("publish.docroot", None)
+    if not value:
+        return None
+    path = Path(local_path(value, base))
+    if path.exists() and not path.is_dir():
+        r.error("publish.docroot", value, "must be a folder (or not exist yet), not a file")
+    return path
 
 
 def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
@@ -107,6 +123,7 @@ def _site(
     current_days: int,
     sections: tuple[Section, ...],
     sources: tuple[SourceSpec, ...],
+    purge: bool,
 ) -> Site:
     """What publishing takes: `[site]` (in `head`), `[feeds]`, hubs, sections and rights."""
     return dataclasses.replace(
@@ -124,6 +141,7 @@ def _site(
         section_titles=MappingProxyType({s.slug: s.title for s in sections}),
         section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
         rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
+        purge=purge,
     )
 
 
