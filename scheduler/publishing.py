@@ -30,26 +30,52 @@ def make_docroot(cfg: Config, store: Store) -> Docroot | None:
     )
 
 
-def sync(docroot: Docroot | None) -> None:
+def sync(docroot: Docroot | None, *, pages: bool = True) -> None:
     """Bring the docroot up to date; a failure (a full disk) never stops a rebuild."""
     if docroot is None:
         return
     try:
-        docroot.sync()
+        docroot.sync(pages=pages)
     except Exception:  # the archive stays right; the next pass writes what is missing
         log.exception("writing the docroot %s failed; retried at the next pass", docroot.root)
 
 
-def follow(docroot: Docroot | None, stop: threading.Event, seconds: float = 1.0) -> None:
-    """Mirror other processes' documents into the docroot until `stop` is set."""
-    if docroot is None:
-        return
+class Follower:
+    """The docroot's own thread: syncs when asked (after a rebuild) and every second (for
+    other processes' documents), so a rebuild never waits for files and their fsyncs."""
 
-    def loop() -> None:
-        while not stop.wait(seconds):
-            sync(docroot)
+    def __init__(self, docroot: Docroot, seconds: float = 1.0) -> None:
+        self.docroot, self.seconds = docroot, seconds
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="docroot", daemon=True)
 
-    threading.Thread(target=loop, name="docroot", daemon=True).start()
+    @property
+    def running(self) -> bool:
+        """Is the thread there to sync (in `run` and `serve`, not in one-off commands)?"""
+        return self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start following the archive."""
+        self._thread.start()
+
+    def request(self) -> None:
+        """Sync as soon as possible (this process just stored documents)."""
+        self._wake.set()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop after the pass in flight."""
+        self._stop.set()
+        self._wake.set()
+        if self.running:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self.seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            sync(self.docroot)
 
 
 def make_cdn(cfg: Config) -> CdnSettings | None:

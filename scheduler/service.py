@@ -6,7 +6,6 @@ import functools
 import logging
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, timedelta
@@ -58,6 +57,7 @@ class Service:
         self.retention = cfg.retention
         self.app: App | None = None
         self.docroot = publishing.make_docroot(cfg, self.store)
+        self.follower = publishing.Follower(self.docroot) if self.docroot else None
         self.cdn = publishing.make_cdn(cfg)
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
@@ -95,7 +95,7 @@ class Service:
             force=force,
             on_feed=on_feed,
         )
-        publishing.sync(self.docroot)  # also the first pass: what changed while stopped
+        self._publish_files(pages=True)
         if report.failed:
             log.error(
                 "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
@@ -128,11 +128,18 @@ class Service:
         DOCUMENTS_CHANGED.inc(len(paths))
         if self.app is not None:
             self.app.cache.drop(paths)
-        publishing.sync(self.docroot)  # nginx serves it as soon as this process does
+        self._publish_files(pages=False)
         if self.cdn is not None:  # the pings wait for the purge
             self.scheduler.add_job(self.deliver_purges, id="cdn-now", replace_existing=True)
         elif self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
+
+    def _publish_files(self, *, pages: bool) -> None:
+        """The docroot: by the follower when it runs, else here (the index at the end)."""
+        if self.follower is not None and self.follower.running:
+            self.follower.request()
+        else:
+            publishing.sync(self.docroot, pages=pages)
 
     def deliver_pings(self) -> None:
         """Send due WebSub pings."""
@@ -208,8 +215,8 @@ class Service:
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
-        stop_docroot = threading.Event()
-        publishing.follow(self.docroot, stop_docroot)
+        if self.follower is not None:
+            self.follower.start()
         integrity.check_in_background(self.store)
         if poll:
             self.schedule()
@@ -224,7 +231,8 @@ class Service:
                 serving.wait_for_signal()
         finally:
             log.info("shutting down: finishing work in flight")
-            stop_docroot.set()
+            if self.follower is not None:
+                self.follower.close()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
             self.lanes.close()

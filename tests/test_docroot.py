@@ -135,3 +135,13 @@ def test_the_docroot_is_off_by_default_and_relative_to_the_config(tmp_path: Path
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"publish\.docroot: must be a folder"):
         docroot_config(tmp_path, "sqlite:///x.db", Path("a-file"))
+
+
+def test_nginx_config_needs_a_docroot(tmp_path: Path) -> None:
+    from http_support import write_config
+
+    from tests.service_support import cli
+
+    write_config(tmp_path)
+    made = cli(tmp_path / "config.toml", "nginx-config")
+    assert made.returncode == 3 and "publish.docroot: not set" in made.stderr

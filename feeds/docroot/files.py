@@ -57,11 +57,14 @@ def publish(
     mtime: int,
     *,
     only_newer: bool = True,
+    folders: set[Path] | None = None,
 ) -> bool:
     """Write a document and its siblings with this mtime; False if a newer one is there.
 
     A sibling given as None is removed (history pages carry no brotli), before the
     identity file is replaced, so nginx never serves a coding of another version.
+    `folders`: collect the folder to fsync once for many files (sync_folders), rather
+    than after each document.
     """
     target = file_of(root, path)
     there = mtime_of(target)
@@ -76,8 +79,17 @@ def publish(
                 sibling.unlink()
         else:
             _replace(root, sibling, data, mtime)
-    _sync_folder(target.parent)
+    if folders is None:
+        _sync_folder(target.parent)
+    else:
+        folders.add(target.parent)
     return True
+
+
+def sync_folders(folders: set[Path]) -> None:
+    """fsync each folder once, after a pass renamed files into them."""
+    for folder in sorted(folders):
+        _sync_folder(folder)
 
 
 def remove(root: Path, path: str) -> bool:

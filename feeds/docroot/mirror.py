@@ -59,14 +59,21 @@ class Docroot:
         self.store, self.site, self.root = store, site, root
         self.is_current, self.redirects, self.stylesheet = is_current, redirects, stylesheet
         self.generation = 0
+        self._pages_due = True  # the index and OPML list what changed since they were made
+        self._style_written = False
         self._lock = threading.Lock()
 
     def is_public(self, path: str, feed: str) -> bool:
         """Does the Python server serve this document (not retired, not redirected)?"""
         return self.is_current(feed) and redirect_target(self.redirects, path) is None
 
-    def sync(self) -> SyncReport:
-        """Write what changed since the last pass, remove what is no longer served."""
+    def sync(self, *, pages: bool = True) -> SyncReport:
+        """Write what changed since the last pass, remove what is no longer served.
+
+        `pages=False` leaves the index and OPML for the next full pass: right after a
+        feed's rebuild only its documents are urgent, and listing every document to make
+        the index would hold up the next feed's rebuild.
+        """
         with self._lock:
             with self.store.read() as conn:
                 latest = docs.latest_generation(conn)
@@ -78,14 +85,21 @@ class Docroot:
             if first:
                 self.root.mkdir(parents=True, exist_ok=True)
                 files.clear_temp(self.root)
+            folders: set[Path] = set()
             for path, feed, _generation, changed_at in stamps:
-                self._one(path, feed, changed_at, report)
-            if first or any(not is_history_path(p) for p in report.written + report.removed):
-                self._pages(first, report)
+                self._one(path, feed, changed_at, report, folders)
+            files.sync_folders(folders)  # once per folder, not per document
+            if any(not is_history_path(p) for p in report.written + report.removed):
+                self._pages_due = True
+            if pages and self._pages_due:
+                self._pages(report)
+                self._pages_due = False
             self.generation = max([self.generation, latest, *(s[2] for s in stamps)])
             return report
 
-    def _one(self, path: str, feed: str, changed_at: datetime, report: SyncReport) -> None:
+    def _one(
+        self, path: str, feed: str, changed_at: datetime, report: SyncReport, folders: set[Path]
+    ) -> None:
         """Mirror one document: written unless already there, removed when not public."""
         if not self.is_public(path, feed):
             if files.remove(self.root, path):
@@ -99,10 +113,10 @@ class Docroot:
         if doc is None:
             return
         mtime = int(doc.changed_at.timestamp())  # it may have changed again meanwhile
-        if files.publish(self.root, path, doc.body, doc.gzip, doc.br, mtime):
+        if files.publish(self.root, path, doc.body, doc.gzip, doc.br, mtime, folders=folders):
             report.written.append(path)
 
-    def _pages(self, first: bool, report: SyncReport) -> None:
+    def _pages(self, report: SyncReport) -> None:
         """The index and OPML (their listing changed), and the stylesheet once."""
         listed = discovery.listed_feeds(self.store, self.is_current)
         newest = max((f.changed for f in listed), default=None)
@@ -111,9 +125,10 @@ class Docroot:
             "/": discovery.index_html(self.site, listed).encode(),
             "/feeds.opml": discovery.opml(self.site, listed).encode(),
         }
-        if first:
+        if not self._style_written:
             digest = int(hashlib.sha256(self.stylesheet).hexdigest()[:7], 16)
             self._write(STYLESHEET, self.stylesheet, _STYLE_EPOCH + digest, report)
+            self._style_written = True
         for path, body in bodies.items():
             self._write(path, body, mtime, report)
 
