@@ -40,3 +40,9 @@ PUSH_REQUESTS = Counter(
 SOURCES_FAILING = Gauge(
     "newsfeeds_sources_failing", "Sources whose last poll failed", registry=REGISTRY
 )
+JOB_LAST_SUCCESS = Gauge(
+    "newsfeeds_job_last_success_seconds",
+    "When each non-polling job last ran successfully in this process (Unix time)",
+    ["job"],
+    registry=REGISTRY,
+)

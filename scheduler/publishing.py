@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import datetime
 
 from feeds.archive.engine import Store
+from feeds.build import cdn
 from feeds.build.cdn import CdnSettings
 from feeds.docroot.mirror import Docroot
 from feeds.http.app import stylesheet
@@ -100,3 +102,36 @@ def parse_headers(raw: str) -> dict[str, str]:
         if sep and name.strip():
             out[name.strip()] = value.strip()
     return out
+
+
+class Outputs:
+    """What a process publishes besides its HTTP answers: docroot files and CDN purges."""
+
+    def __init__(self, cfg: Config, store: Store) -> None:
+        self.store = store
+        self.docroot = make_docroot(cfg, store)
+        self.follower = Follower(self.docroot) if self.docroot else None
+        self.cdn = make_cdn(cfg)
+
+    def files(self, *, pages: bool) -> None:
+        """The docroot: by the follower when it runs, else now (`pages`: the index too)."""
+        if self.follower is not None and self.follower.running:
+            self.follower.request()
+        else:
+            sync(self.docroot, pages=pages)
+
+    def purge(self, owner: str, user_agent: str, now: datetime) -> datetime | None:
+        """Send due CDN purges; when the pings they released are due, if any."""
+        if self.cdn is None:
+            return None
+        return cdn.deliver(self.store, self.cdn, owner=owner, now=now, user_agent=user_agent)
+
+    def start(self) -> None:
+        """Start following the archive into the docroot (long-running processes)."""
+        if self.follower is not None:
+            self.follower.start()
+
+    def close(self) -> None:
+        """Stop following."""
+        if self.follower is not None:
+            self.follower.close()

@@ -6,6 +6,9 @@ import logging
 import threading
 from collections.abc import Callable
 
+from feeds.build.publish import RebuildReport
+from feeds.metrics import REBUILD_SECONDS, REBUILDS
+
 log = logging.getLogger(__name__)
 
 
@@ -54,3 +57,18 @@ class Rebuilder:
             finally:
                 if not self._wanted.is_set():
                     self._idle.set()
+
+
+def record(report: RebuildReport) -> None:
+    """Count a rebuild pass in the metrics and say in the log what it did."""
+    if report.failed:
+        log.error("feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed))
+    if report.feeds:
+        REBUILDS.inc(report.feeds)
+        REBUILD_SECONDS.observe(report.seconds)
+        log.info(
+            "rebuilt %d feeds, %d documents changed in %.2fs",
+            report.feeds,
+            len(report.changed),
+            report.seconds,
+        )

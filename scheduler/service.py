@@ -8,7 +8,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,13 +18,15 @@ from sqlalchemy import exc as sa_exc
 
 from feeds.archive import availability, open_store, source_state
 from feeds.archive.engine import Store
-from feeds.build import cdn, publish, websub
+from feeds.build import publish, websub
 from feeds.http.app import App
-from feeds.metrics import DOCUMENTS_CHANGED, REBUILD_SECONDS, REBUILDS
-from scheduler import jobs, publishing, serving
+from feeds.metrics import DOCUMENTS_CHANGED
+from scheduler import housekeeping, jobs, publishing, rebuilder, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
+from scheduler.housekeeping import Periodic
 from scheduler.jobs import integrity, recovery, retention
+from scheduler.jobs.partners import Distribution
 from scheduler.lanes import Lanes, lane_of
 from scheduler.rebuilder import Rebuilder
 from sources import kinds
@@ -55,10 +57,9 @@ class Service:
             early_tolerance_seconds=max(1.0, float(cfg.scheduler.jitter_seconds) + 1.0),
         )
         self.retention = cfg.retention
+        self.distribution = Distribution(self.store, self.site, cfg.sitemaps, cfg.partners)
         self.app: App | None = None
-        self.docroot = publishing.make_docroot(cfg, self.store)
-        self.follower = publishing.Follower(self.docroot) if self.docroot else None
-        self.cdn = publishing.make_cdn(cfg)
+        self.outputs = publishing.Outputs(cfg, self.store)  # docroot files, CDN purges
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
         self.lanes = Lanes(workers=8, slow_workers=4)
@@ -66,17 +67,20 @@ class Service:
             executors={"default": ThreadPoolExecutor(max_workers=4)}, timezone=UTC
         )
 
-    def poll(self, spec: SourceSpec, *, force: bool = False) -> jobs.PollOutcome:
+    def poll(
+        self, spec: SourceSpec, *, force: bool = False, on_demand: bool = False
+    ) -> jobs.PollOutcome:
         """Poll one source; queue a rebuild when it changed anything."""
         try:
-            outcome = jobs.poll(self.store, spec, self.poll_settings, utcnow, force=force)
+            outcome = jobs.poll(
+                self.store, spec, self.poll_settings, utcnow, force=force, on_demand=on_demand
+            )
         except sa_exc.DBAPIError as exc:  # the archive, not the source: retried next interval
             why = f"the archive failed: {availability.describe(exc)}"
             log.error("source %s: not polled: %s", spec.id, why, extra={"source": spec.id})
             return jobs.PollOutcome(spec.id, "failed", error=why)
         if outcome.feeds:
             self.rebuilder.request()
-            self._schedule_embargo()
         return outcome
 
     def rebuild(
@@ -95,20 +99,9 @@ class Service:
             force=force,
             on_feed=on_feed,
         )
-        self._publish_files(pages=True)
-        if report.failed:
-            log.error(
-                "feeds whose rebuild failed (kept as they were): %s", ", ".join(report.failed)
-            )
-        if report.feeds:
-            REBUILDS.inc(report.feeds)
-            REBUILD_SECONDS.observe(report.seconds)
-            log.info(
-                "rebuilt %d feeds, %d documents changed in %.2fs",
-                report.feeds,
-                len(report.changed),
-                report.seconds,
-            )
+        self._dropped(self.distribution.after_rebuild(report.rebuilt, utcnow()))
+        self.outputs.files(pages=True)
+        rebuilder.record(report)
         return report
 
     def start_feeds(self) -> None:
@@ -125,21 +118,18 @@ class Service:
         return report
 
     def _changed(self, paths: list[str]) -> None:
-        DOCUMENTS_CHANGED.inc(len(paths))
-        if self.app is not None:
-            self.app.cache.drop(paths)
-        self._publish_files(pages=False)
-        if self.cdn is not None:  # the pings wait for the purge
+        self._dropped(paths)
+        self.outputs.files(pages=False)
+        if self.outputs.cdn is not None:  # the pings wait for the purge
             self.scheduler.add_job(self.deliver_purges, id="cdn-now", replace_existing=True)
         elif self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
 
-    def _publish_files(self, *, pages: bool) -> None:
-        """The docroot: by the follower when it runs, else here (the index at the end)."""
-        if self.follower is not None and self.follower.running:
-            self.follower.request()
-        else:
-            publishing.sync(self.docroot, pages=pages)
+    def _dropped(self, paths: list[str]) -> None:
+        """Documents this process rewrote: counted, and read anew on their next request."""
+        DOCUMENTS_CHANGED.inc(len(paths))
+        if self.app is not None:
+            self.app.cache.drop(paths)
 
     def deliver_pings(self) -> None:
         """Send due WebSub pings."""
@@ -149,22 +139,30 @@ class Service:
 
     def deliver_purges(self) -> None:
         """Send due CDN purges; the pings they release go once settled."""
-        if self.cdn is None:
-            return
-        agent = self.cfg.fetch.user_agent
-        due = cdn.deliver(self.store, self.cdn, owner=self.owner, now=utcnow(), user_agent=agent)
+        due = self.outputs.purge(self.owner, self.cfg.fetch.user_agent, utcnow())
         if due is not None and self.site.hubs and self.scheduler.running:
             self.scheduler.add_job(self.deliver_pings, DateTrigger(run_date=max(due, utcnow())))
 
-    def _schedule_embargo(self) -> None:
-        when = jobs.next_embargo(self.store)
-        if when is not None and self.scheduler.running:
-            self.scheduler.add_job(
-                self.rebuilder.request,
-                DateTrigger(run_date=max(when, utcnow())),
-                id="embargo",
-                replace_existing=True,
-            )
+    def periodic_jobs(self) -> list[Periodic]:
+        """The jobs that are not polling, as every long-running process runs them."""
+        store, request = self.store, self.rebuilder.request
+        every = self.retention.every_seconds
+        return [
+            # other processes' dirty marks and failed rebuilds are picked up here
+            Periodic("rebuild-tick", 5, request, due=lambda: housekeeping.has_dirty(store)),
+            Periodic("websub", 10, self.deliver_pings, claimed=False),
+            # purges are leased one by one, like pings
+            Periodic("cdn", 10, self.deliver_purges, claimed=False),
+            # retention.run takes its own claim, once per retention period
+            Periodic("retention", every, lambda: self.prune().ran, claimed=False),
+            Periodic(
+                "embargo",
+                1,
+                lambda: housekeeping.release_embargoes(store, request),
+                due=lambda: housekeeping.embargo_due(store),
+            ),
+            Periodic("lease-recovery", 60, lambda: recovery.free_dead_leases(store, self.owner)),
+        ]
 
     def schedule(self) -> None:
         """One poll job per source, resuming at each source's stored next-due time."""
@@ -189,23 +187,18 @@ class Service:
                 misfire_grace_time=spec.interval_seconds,
                 next_run_time=first,
             )
-        # other processes' dirty marks, failed rebuilds and embargoes are picked up here
-        self.scheduler.add_job(
-            self.rebuilder.request, IntervalTrigger(seconds=5), id="rebuild-tick"
-        )
-        if self.site.hubs:
-            self.scheduler.add_job(self.deliver_pings, IntervalTrigger(seconds=10), id="websub")
-        if self.cdn is not None:
-            self.scheduler.add_job(self.deliver_purges, IntervalTrigger(seconds=10), id="cdn")
-        # the claim in the archive, not this trigger, decides which process prunes this hour
-        self.scheduler.add_job(
-            self.prune,
-            IntervalTrigger(seconds=self.retention.every_seconds),
-            id="retention",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=now + timedelta(seconds=60),
-        )
+        self.schedule_jobs()
+
+    def schedule_jobs(self) -> None:
+        """Every non-polling job; claims in the archive decide which process runs each."""
+        housekeeping.schedule(self.scheduler, self.store, self.periodic_jobs())
+
+    def finish_one_shot(self) -> None:
+        """Before a one-shot command exits: retention if due, rebuild, the pings it caused."""
+        self.prune()
+        self.rebuild()  # releases due embargoes first
+        self.deliver_purges()  # the purges the changes queued: their pings wait for them
+        self.deliver_pings()  # the pings the changes queued, and retries now due
 
     def run(self, *, serve: bool = True, poll: bool = True) -> None:
         """Start everything and block until SIGINT/SIGTERM; then stop cleanly."""
@@ -215,13 +208,9 @@ class Service:
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
-        if self.follower is not None:
-            self.follower.start()
+        self.outputs.start()
         integrity.check_in_background(self.store)
-        if poll:
-            self.schedule()
-            self.scheduler.start()
-            self._schedule_embargo()
+        self.start_background(poll=poll)
         try:
             if serve and self.cfg.workers > 1:
                 serving.serve_workers(self.cfg)
@@ -231,13 +220,20 @@ class Service:
                 serving.wait_for_signal()
         finally:
             log.info("shutting down: finishing work in flight")
-            if self.follower is not None:
-                self.follower.close()
+            self.outputs.close()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
             self.lanes.close()
             self.rebuilder.stop()
             self.store.dispose()
+
+    def start_background(self, *, poll: bool = True) -> None:
+        """Start the scheduler: the non-polling jobs in every mode, the polls when `poll`."""
+        if poll:
+            self.schedule()
+        else:
+            self.schedule_jobs()
+        self.scheduler.start()
 
     def make_app(self) -> App:
         """The ASGI application for this service, with the push API mounted."""

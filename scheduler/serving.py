@@ -65,6 +65,9 @@ def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
         is_current=cfg.is_current,
         extra_routes=api.routes(),
         admin=admin,
+        # config load checked each auth_env is set; a partner without one is open, and
+        # one whose variable is empty by now admits nobody (feeds/http/partner_gate.py)
+        partner_secrets={p.id: env.get(p.auth_env, "") for p in cfg.partners if p.auth_env},
     )
 
 

@@ -81,12 +81,18 @@ to = ""
 
 
 def write_config(
-    tmp: Path, *, hubs: tuple[str, ...] = (), tokens_env: str = "", max_body: int = 20_000
+    tmp: Path,
+    *,
+    hubs: tuple[str, ...] = (),
+    tokens_env: str = "",
+    max_body: int = 20_000,
+    extra: str = "",
 ) -> Config:
-    """A validated Config over a fresh SQLite archive in `tmp`."""
+    """A validated Config over a fresh SQLite archive in `tmp` (`extra`: more TOML tables)."""
     path = tmp / "config.toml"
     path.write_text(
-        CONFIG.format(
+        extra
+        + CONFIG.format(
             base_url=BASE_URL,
             db=tmp / "db" / "archive.db",
             hubs=", ".join(json.dumps(h) for h in hubs),

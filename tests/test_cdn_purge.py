@@ -136,11 +136,11 @@ def test_a_failing_cdn_delays_pings_by_the_retry_policy_and_blocks_no_rebuild(
     ingest(service, [record(1)], at=T1, source=spec())
     report = service.rebuild()  # the rebuild does not wait for the CDN
     assert report.changed and not report.failed
-    assert cdn is not None and service.cdn is not None
+    assert cdn is not None and service.outputs.cdn is not None
     agent, now = "test", utcnow()
     waited = 0.0
     for attempt in range(cdn.MAX_ATTEMPTS):
-        due = cdn.deliver(service.store, service.cdn, owner="t", now=now, user_agent=agent)
+        due = cdn.deliver(service.store, service.outputs.cdn, owner="t", now=now, user_agent=agent)
         websub.deliver(service.store, owner="t", now=now, user_agent=agent)
         if attempt < cdn.MAX_ATTEMPTS - 1:
             assert due is None and log.of("hub") == []
@@ -162,9 +162,9 @@ def test_pings_wait_settle_seconds_after_the_purge(
     service = _service(tmp_path, store_url, base, settle=30)
     ingest(service, [record(1)], at=T1, source=spec())
     service.rebuild()
-    assert service.cdn is not None
+    assert service.outputs.cdn is not None
     now = utcnow()
-    due = cdn.deliver(service.store, service.cdn, owner="t", now=now, user_agent="t")
+    due = cdn.deliver(service.store, service.outputs.cdn, owner="t", now=now, user_agent="t")
     assert due == now + timedelta(seconds=30)
     websub.deliver(service.store, owner="t", now=now + timedelta(seconds=29), user_agent="t")
     assert log.of("hub") == []

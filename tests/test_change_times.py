@@ -14,7 +14,7 @@ import feedparser
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
 from feeds.build.drafts import prepare, render_docs
-from feeds.build.publish import store_changed
+from feeds.build.storing import store_changed
 from feeds.site import Site, meta_for
 
 T = datetime(2026, 3, 10, 12, 0, 0, 400_000, tzinfo=UTC)
@@ -67,3 +67,13 @@ def test_an_empty_feed_changed_within_a_second_carries_its_bumped_change_time() 
     assert atom.changed_at == WHOLE + timedelta(seconds=1)
     updated = feedparser.parse(atom.body).feed.updated_parsed
     assert datetime(*updated[:6], tzinfo=UTC) == atom.changed_at
+
+
+def test_every_writer_gets_the_rule_not_only_feed_rebuilds(store: Store) -> None:
+    # sitemaps and partner feeds store through docs.put_many directly
+    with store.begin() as conn:
+        docs.put_many(conn, [prepare(PATH, "latest", "rss", b"<rss>1</rss>", 1, T)])
+        docs.put_many(conn, [prepare(PATH, "latest", "rss", b"<rss>2</rss>", 1, T)])
+    with store.read() as conn:
+        got = docs.get(conn, PATH)
+    assert got is not None and got.changed_at == WHOLE + timedelta(seconds=1)

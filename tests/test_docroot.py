@@ -104,8 +104,8 @@ def test_two_processes_on_one_archive_publish_the_same_files(
     publish_some(writer, T1 + timedelta(seconds=90), n=5)
     # the other process stored nothing itself: it follows the archive
     follower = Service(docroot_config(tmp_path, store_url, two, name="other.toml"))
-    assert follower.docroot is not None
-    follower.docroot.sync()
+    assert follower.outputs.docroot is not None
+    follower.outputs.docroot.sync()
     assert _tree(one) == _tree(two) and len(_tree(one)) > 20
     writer.store.dispose()
     follower.store.dispose()
@@ -117,8 +117,8 @@ def test_a_restart_rewrites_nothing(tmp_path: Path, store_url: str) -> None:
     publish_some(service)
     inodes = {p: p.stat().st_ino for p in root.rglob("*.rss")}
     again = Service(docroot_config(tmp_path, store_url, root))
-    assert again.docroot is not None
-    written = again.docroot.sync().written
+    assert again.outputs.docroot is not None
+    written = again.outputs.docroot.sync().written
     assert not [p for p in written if p not in ("/", "/feeds.opml", "/feeds/style.xsl")]
     assert {p: p.stat().st_ino for p in root.rglob("*.rss")} == inodes
     assert not os.listdir(root / files.TEMP_FOLDER)

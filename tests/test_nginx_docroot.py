@@ -193,8 +193,8 @@ def test_two_processes_on_one_archive_give_the_same_validators(
     publish_some(one, n=5)
     publish_some(one, T1 + timedelta(seconds=30), n=6)
     two = Service(docroot_config(tmp_path, store_url, tmp_path / "two", name="two.toml"))
-    assert two.docroot is not None
-    two.docroot.sync()  # it stored nothing itself: it mirrors what the first one stored
+    assert two.outputs.docroot is not None
+    two.outputs.docroot.sync()  # it stored nothing itself: it mirrors what the first one stored
     paths = [*(d.path for d in stored_documents(one)), *PAGES]
     ports = free_port(), free_port()
     conf_one = nginx_config(tmp_path, 1, ports[0])

@@ -52,6 +52,7 @@ def test_fixture_page_gives_expected_fields(case: str) -> None:
     found = json.loads(json.dumps(asdict(item)))
     assert found.pop("source_id") == "pages"
     assert found.pop("upstream_id") is None and found.pop("status") is None
+    assert found.pop("guid") is None  # only a CMS gives one (push API, drop folder)
     assert found == expected["item"]
 
 

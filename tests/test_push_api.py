@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from http_support import Reply, eventually, fetch, record, serving, write_config
 
 from feeds.archive import archived, audit
 from feeds.archive import documents as docs
+from feeds.archive.tables import articles
 from feeds.http.api import parse_tokens
 from scheduler import jobs
 from scheduler.service import Service
@@ -251,3 +253,48 @@ def test_push_requests_are_counted(api: Api) -> None:
 def test_token_list_parsing() -> None:
     tokens = parse_tokens(" cms:abc , def,, ops : ghi ,:jkl, name: ")
     assert dict(tokens) == {"abc": "cms", "def": "token2", "ghi": "ops", "jkl": "token5"}
+
+
+def archive_rows(api: Api) -> list[tuple[object, ...]]:
+    """Every article row, byte for byte: what a refused guid must leave as it was."""
+    with api.service.store.read() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(articles).order_by(articles.c.id))]
+
+
+def documents_of(api: Api) -> dict[str, bytes]:
+    with api.service.store.read() as conn:
+        found = {p: docs.get(conn, p) for p, *_ in docs.listing(conn)}
+    return {p: d.body for p, d in found.items() if d is not None}
+
+
+def test_a_cms_guid_is_honoured_at_first_sight(api: Api) -> None:
+    guid = "https://cms.news.test/node/1"
+    reply = api.post(record(1, section="World", guid=guid))
+    assert reply.status == 202, reply.body
+    assert json.loads(reply.body)["articles"][0]["guid"] == guid
+    api.settle()
+    for fmt in FORMATS:
+        assert guid.encode() in api.feed(f"/feeds/latest.{fmt}")
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        (record(1, section="World", guid="https://cms.news.test/node/9"), "first published as"),
+        (record(2, section="World", guid="https://cms.news.test/node/1"), "another article's"),
+        (record(3, section="World", guid="123"), "absolute IRI"),
+    ],
+    ids=["changed", "taken", "not-an-iri"],
+)
+def test_a_guid_that_is_not_the_articles_is_422_and_changes_nothing(
+    api: Api, second: dict[str, object], why: str
+) -> None:
+    assert api.post(record(1, section="World", guid="https://cms.news.test/node/1")).status == 202
+    api.settle()
+    rows, documents, before = archive_rows(api), documents_of(api), api.snapshot()
+    reply = api.post(second)
+    assert reply.status == 422, reply.body
+    [found] = json.loads(reply.body)["problems"]
+    assert found["field"] == "guid" and why in found["reason"]
+    api.settle()
+    assert (archive_rows(api), documents_of(api), api.snapshot()) == (rows, documents, before)

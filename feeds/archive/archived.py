@@ -181,6 +181,12 @@ def _row(article: Article, raw: RawItem, first_seen: datetime) -> dict[str, obje
     }
 
 
+def guid_owner(conn: Connection, guid: str) -> str | None:
+    """The id of the article that holds this guid, if any."""
+    row = conn.execute(sa.select(articles.c.id).where(articles.c.guid == guid)).first()
+    return str(row.id) if row else None
+
+
 def get(conn: Connection, article_id: str) -> Article | None:
     """One article by id."""
     row = conn.execute(sa.select(articles.c.data).where(articles.c.id == article_id)).first()

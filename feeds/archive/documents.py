@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,9 +47,19 @@ def etag_of(conn: Connection, path: str) -> tuple[str, int] | None:
 
 
 # built once: every rebuild runs it for every batch of documents
+_ETAGS = sa.select(documents.c.path, documents.c.etag).where(
+    documents.c.path.in_(sa.bindparam("paths", expanding=True))
+)
 _VERSIONS = sa.select(documents.c.path, documents.c.etag, documents.c.changed_at).where(
     documents.c.path.in_(sa.bindparam("paths", expanding=True))
 )
+
+
+def etags_of(conn: Connection, paths: Sequence[str]) -> dict[str, str]:
+    """path -> ETag of those of these paths that are stored, in one query."""
+    if not paths:
+        return {}
+    return {r.path: r.etag for r in conn.execute(_ETAGS, {"paths": list(paths)})}
 
 
 def change_time(now: datetime, previous: datetime | None) -> datetime:
@@ -77,15 +88,31 @@ def put(conn: Connection, doc: Document) -> int:
     return put_many(conn, [doc])
 
 
-def put_many(conn: Connection, batch: Sequence[Document]) -> int:
-    """Store (replace) documents, generations in order, in one statement; return the last."""
+def put_many(
+    conn: Connection,
+    batch: Sequence[Document],
+    known: Mapping[str, tuple[str, datetime]] | None = None,
+) -> int:
+    """Store (replace) documents, generations in order, in one statement; return the last.
+
+    Every writer's documents get their change time here (change_time): whole seconds,
+    after the stored version's. `known`: the stored versions, when the caller read them.
+    """
     if not batch:
         return 0
+    if known is None:
+        known = versions_of(conn, [d.path for d in batch])
+    batch = [_dated(doc, known.get(doc.path)) for doc in batch]
     last = bump(conn, "documents", len(batch))
     first = last - len(batch) + 1
     rows = [_as_row(doc) | {"generation": first + i} for i, doc in enumerate(batch)]
     upsert_many(conn, documents, rows, ["path"])
     return last
+
+
+def _dated(doc: Document, known: tuple[str, datetime] | None) -> Document:
+    when = change_time(doc.changed_at, known[1] if known else None)
+    return doc if when == doc.changed_at else dataclasses.replace(doc, changed_at=when)
 
 
 def _as_row(doc: Document) -> dict[str, object]:
@@ -145,3 +172,15 @@ def stored_pages(conn: Connection, feed: str, stem: str) -> dict[int, tuple[int,
         formats, fewest = out.get(n, (0, items))
         out[n] = (formats + 1, min(fewest, items))
     return out
+
+
+def paths_of(conn: Connection, feed: str) -> dict[str, datetime]:
+    """path -> change time of every stored document of one feed (no bytes read)."""
+    q = sa.select(documents.c.path, documents.c.changed_at).where(documents.c.feed == feed)
+    return {r.path: r.changed_at for r in conn.execute(q)}
+
+
+def delete_paths(conn: Connection, paths: Sequence[str]) -> None:
+    """Remove documents for good (a cached copy elsewhere may answer until it is evicted)."""
+    if paths:
+        conn.execute(documents.delete().where(documents.c.path.in_(sorted(paths))))

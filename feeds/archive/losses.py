@@ -8,8 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from feeds.archive.codec import load_article
 from feeds.archive.tables import articles, documents, memberships, pruned
-from sources.model.article import Status
+from sources.model.article import Article, Status
 
 # built once: the publish guard runs it on every rebuild of every feed
 _STATES = sa.select(documents.c.path, documents.c.item_count, documents.c.changed_at).where(
@@ -55,3 +56,17 @@ def aged_since(conn: Connection, feed: str, published_after: datetime) -> int:
         memberships.c.published >= published_after,
     )
     return int(conn.execute(q).scalar() or 0)
+
+
+def live_by_guid(
+    conn: Connection, guids: Sequence[str], published_after: datetime
+) -> list[Article]:
+    """The live articles with these guids published after a time (what a drop would lose)."""
+    if not guids:
+        return []
+    q = sa.select(articles.c.data).where(
+        articles.c.guid.in_(list(guids)),
+        articles.c.status == Status.LIVE.value,
+        articles.c.published > published_after,
+    )
+    return [load_article(r.data) for r in conn.execute(q)]

@@ -18,8 +18,10 @@ from sqlalchemy.engine import Connection
 from feeds.archive import history_changes
 from feeds.archive.codec import load_article
 from feeds.archive.queue import next_positions
-from feeds.archive.tables import UTCDateTime, articles, memberships
+from feeds.archive.tables import articles, memberships
+from feeds.archive.utctype import UTCDateTime
 from sources.model.article import Article, Status
+from sources.model.legacy import FORMAT_ID, extra_value
 
 
 def add_members(
@@ -97,7 +99,7 @@ _NEWEST = (
 
 
 _LEFT_SINCE = (
-    sa.select(articles.c.guid, memberships.c.left_at, articles.c.url)
+    sa.select(articles.c.guid, memberships.c.left_at, articles.c.url, articles.c.data)
     .join(memberships, memberships.c.article_id == articles.c.id)
     .where(
         memberships.c.feed == sa.bindparam("feed"),
@@ -117,9 +119,16 @@ def newest(conn: Connection, feed: str, limit: int) -> list[Article]:
 
 
 def left_since(conn: Connection, feed: str, since: datetime) -> list[tuple[str, datetime, str]]:
-    """(guid, when, url) of articles withdrawn from a feed since a time: Atom tombstones."""
+    """(Atom id, when, url) of articles withdrawn from a feed since a time: Atom tombstones."""
     rows = conn.execute(_LEFT_SINCE, {"feed": feed, "since": since})
-    return [(r.guid, r.left_at, r.url) for r in rows]
+    return [(_atom_id(r.guid, r.data), r.left_at, r.url) for r in rows]
+
+
+def _atom_id(guid: str, data: str) -> str:
+    """The id the Atom feed served the entry with: an adopted one's legacy id (rare: parsed)."""
+    if '"id.atom"' not in data:
+        return guid
+    return extra_value(load_article(data).extra, FORMAT_ID["atom"]) or guid
 
 
 def _members(feed: str, listed: bool, excluded: Collection[str]) -> list[sa.ColumnElement[bool]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
@@ -40,6 +41,19 @@ def load_all(conn: Connection) -> list[SourceState]:
 def by_id(conn: Connection) -> dict[str, SourceState]:
     """Every stored source state, keyed by source id."""
     return {s.source_id: s for s in load_all(conn)}
+
+
+def count_failing(conn: Connection, source_ids: Collection[str]) -> int:
+    """How many of these sources failed their last poll or were retired."""
+    q = (
+        sa.select(sa.func.count())
+        .select_from(source_state)
+        .where(
+            source_state.c.source_id.in_(list(source_ids)),
+            sa.or_(source_state.c.consecutive_failures > 0, source_state.c.retired.is_(True)),
+        )
+    )
+    return int(conn.execute(q).scalar() or 0)
 
 
 def save(conn: Connection, state: SourceState) -> None:

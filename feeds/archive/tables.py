@@ -2,36 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 
-from sources.model.utc import as_utc
-
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """Stores aware UTC datetimes on every engine and always returns them aware."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} cannot be stored")
-        value = as_utc(value)
-        # SQLite keeps text: store naive UTC so comparisons sort lexically and correctly
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return as_utc(value)
-
+from feeds.archive.utctype import UTCDateTime
 
 metadata = sa.MetaData()
 
@@ -92,6 +65,8 @@ feeds = sa.Table(
     sa.Column("built_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
+    # the dirty mark a `build --force` asked for (0009), cleared by the rebuild that honours it
+    sa.Column("forced_seq", sa.BigInteger, nullable=True),
     # history pages published at the last build, and the settings they were built with
     # (page size, formats, excluded sources): with page_changes, a rebuild of an archived
     # feed touches only new and changed pages instead of checking every page (0004)
@@ -229,4 +204,29 @@ events = sa.Table(
     sa.Column("kind", sa.String(50), nullable=False),
     sa.Column("subject", sa.String(300), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
+)
+
+# A publisher's existing feed items (`adopt`): the id each format served, kept forever (0006).
+legacy_items = sa.Table(
+    "legacy_items",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # of feed URL, format, id and partner
+    sa.Column("feed_url", sa.Text, nullable=False),
+    sa.Column("format", sa.String(10), nullable=False),
+    sa.Column("legacy_id", sa.Text, nullable=False),
+    sa.Column("is_permalink", sa.Boolean, nullable=True),  # RSS: isPermaLink as served
+    sa.Column("link", sa.Text, nullable=True),
+    sa.Column("shortlink", sa.Text, nullable=True),
+    sa.Column("published", UTCDateTime, nullable=True),
+    sa.Column("updated", UTCDateTime, nullable=True),
+    sa.Column("partner", sa.String(100), nullable=False, server_default=""),
+    sa.Column("adopted_at", UTCDateTime, nullable=False),
+)
+
+# The identity keys (as article_keys spells them) an arriving article may match an item by.
+legacy_keys = sa.Table(
+    "legacy_keys",
+    metadata,
+    sa.Column("key", sa.String(700), primary_key=True),
+    sa.Column("item_id", sa.String(64), primary_key=True),
 )

@@ -48,8 +48,14 @@ class Rendered:
     built: history_changes.Built | None = None  # the summary to store with the documents
 
 
-def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rendered:
-    """Render a feed's current documents and the history pages that need it (nothing stored)."""
+def render_feed(
+    conn: Connection, site: Site, feed: str, now: datetime, held: Sequence[Article] = ()
+) -> Rendered:
+    """Render a feed's current documents and the history pages that need it (nothing stored).
+
+    `held`: articles kept in the current documents although the feed lost them (the
+    publish guard holding back a drop it cannot explain).
+    """
     meta = meta_for(site, feed)
     seen = history_changes.pending(conn, feed)
     since = now - timedelta(days=site.tombstone_days)
@@ -57,8 +63,8 @@ def render_feed(conn: Connection, site: Site, feed: str, now: datetime) -> Rende
         Tombstone(guid=g, when=w, url=u) for g, w, u in membership.left_since(conn, feed, since)
     ]
     if history.has_history(meta.key):
-        return _render_with_history(conn, site, meta, now, deleted, seen)
-    found = membership.newest(conn, feed, site.items)
+        return _render_with_history(conn, site, meta, now, deleted, seen, held)
+    found = _with_held(membership.newest(conn, feed, site.items), held)[: site.items]
     articles = _allowed(found, site)
     current = render_docs(
         site, meta, articles, now, deleted, stored_if_empty(conn, site, meta, articles)
@@ -73,18 +79,27 @@ def _render_with_history(
     now: datetime,
     deleted: list[Tombstone],
     seen: history_changes.Pending,
+    held: Sequence[Article],
 ) -> Rendered:
     """Current documents plus stale history pages of a feed with RFC 5005 history pages."""
     feed = meta.key.name
     pages = history_plan.plan(conn, site, meta, seen, now)
     first_current = pages.layout.end_of(pages.pages) + 1
-    found = membership.members_between(conn, feed, first_current, None)
+    found = _with_held(membership.members_between(conn, feed, first_current, None), held)
     articles = _allowed(found, site)
     subscribed = history.subscription_meta(meta, pages.pages)
     stored = stored_if_empty(conn, site, meta, articles)
     current = render_docs(site, subscribed, articles, now, deleted, stored)
     explained = len(found) - len(articles) + pages.moved
     return Rendered(feed, current, pages.stale, len(articles), explained, seen, pages.built)
+
+
+def _with_held(found: Sequence[Article], held: Sequence[Article]) -> list[Article]:
+    """The members and the held articles, each once, newest first (published, then id)."""
+    if not held:
+        return list(found)
+    by_id = {a.id: a for a in held} | {a.id: a for a in found}
+    return sorted(by_id.values(), key=lambda a: (a.published, a.id), reverse=True)
 
 
 def render_pages(

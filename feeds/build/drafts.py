@@ -55,6 +55,11 @@ def prepare(
     )
 
 
+def compress(body: bytes) -> tuple[bytes, bytes]:
+    """The gzip and brotli variants of a current document (levels as in `prepare`)."""
+    return gzip.compress(body, compresslevel=5, mtime=0), brotli.compress(body, quality=5)
+
+
 def render_docs(
     site: Site,
     meta: FeedMeta,

@@ -10,11 +10,13 @@ and is reported in the log, the `events` table (shown on /status) and a metric.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lxml import etree
 from sqlalchemy.engine import Connection
 
 from feeds.archive import events, losses
@@ -42,10 +44,11 @@ class Refusal:
     def message(self) -> str:
         """A sentence an operator can act on."""
         return (
-            f"kept the last good {self.path}: the rebuild would drop it from {self.before} to "
+            f"held back a drop in {self.path}: the rebuild would take it from {self.before} to "
             f"{self.after} items, {self.before - self.after - self.explained} of them not "
             "explained by withdrawals, retention, rights, archiving or the byte budget "
-            "(an empty or re-labelled upstream, or a bug?)"
+            "(an empty or re-labelled upstream, or a bug?); its items stay listed and new "
+            "arrivals are still published until `newsfeeds build --force` accepts the drop"
         )
 
 
@@ -95,3 +98,16 @@ def refuse(conn: Connection, refusal: Refusal, now: datetime) -> None:
     log.warning("publish guard: feed %s: %s", refusal.feed, refusal.message)
     events.record(conn, events.Event(now, EVENT_KIND, refusal.feed, refusal.message))
     GUARD_REFUSALS.inc()
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def listed_guids(doc: Document) -> list[str]:
+    """The guids of the items a stored document lists, read back from its bytes."""
+    if doc.path.endswith(".json"):
+        return [str(item["id"]) for item in json.loads(doc.body).get("items", [])]
+    root = etree.fromstring(doc.body, etree.XMLParser(resolve_entities=False, no_network=True))
+    if doc.path.endswith(".atom"):
+        return [str(e.findtext(f"{_ATOM}id")) for e in root.iter(f"{_ATOM}entry")]
+    return [str(i.findtext("guid")) for i in root.iter("item")]

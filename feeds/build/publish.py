@@ -5,11 +5,9 @@ The publish guard: feeds/build/guard.py. Leases and the dirty queue: feeds/archi
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -18,17 +16,16 @@ from sqlalchemy.engine import Connection
 
 from feeds import crashpoints
 from feeds.archive import documents as docs
-from feeds.archive import history_changes, pings, purges, queue
+from feeds.archive import forcing, history_changes, losses, queue
 from feeds.archive.engine import Store
-from feeds.build import cdn, guard
+from feeds.build import guard
 from feeds.build.compose import Rendered, render_feed, render_pages
-from feeds.catalog import is_history_path
+from feeds.build.storing import batches, store_changed
 from feeds.site import Site
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STORE_BATCH = 12  # documents per lookup-and-write: four history pages in three formats
 PAGES_PER_WRITE = 4  # history pages rendered per snapshot and stored per write transaction
 
 
@@ -40,49 +37,7 @@ class RebuildReport:
     changed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)
-
-
-def store_changed(
-    conn: Connection, site: Site, rendered: Iterable[docs.Document], now: datetime
-) -> list[str]:
-    """Write the documents whose bytes changed; queue WebSub pings for current ones."""
-    changed: list[str] = []
-    feeds: set[str] = set()
-    # a few documents at a time: one lookup and one write per batch, not per document,
-    # while pages rendered lazily are still never all held at once
-    for batch in _batches(rendered, STORE_BATCH):
-        stored = docs.versions_of(conn, [d.path for d in batch])
-        # same bytes: keep the stored change time, so Last-Modified holds
-        fresh = [_dated(d, stored.get(d.path)) for d in batch if _differs(d, stored)]
-        docs.put_many(conn, fresh)
-        changed += [d.path for d in fresh]
-        feeds |= {d.feed for d in fresh}
-    # a CDN in front: purge first, the pings wait for it (feeds/build/cdn.py)
-    held = None
-    if site.purge and changed:
-        held = purges.enqueue(conn, cdn.keys_of(sorted(feeds)), changed, now)
-    # history pages are fetched by walking links, never subscribed to: no pings
-    topics = [site.base_url + p for p in changed if not is_history_path(p)]
-    pings.enqueue(conn, site.hubs, topics, now, held_by=held)
-    return changed
-
-
-def _differs(doc: docs.Document, stored: dict[str, tuple[str, datetime]]) -> bool:
-    known = stored.get(doc.path)
-    return known is None or known[0] != doc.etag
-
-
-def _dated(doc: docs.Document, known: tuple[str, datetime] | None) -> docs.Document:
-    """The document with its change time: whole seconds, after the stored version's."""
-    when = docs.change_time(doc.changed_at, known[1] if known else None)
-    return doc if when == doc.changed_at else dataclasses.replace(doc, changed_at=when)
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of up to `size` items (itertools.batched is Python 3.12+)."""
-    it = iter(items)
-    while batch := list(itertools.islice(it, size)):
-        yield batch
+    rebuilt: set[str] = field(default_factory=set)  # the feeds rebuilt (partners follow them)
 
 
 def rebuild_one(
@@ -109,31 +64,58 @@ def rebuild_one(
     """
     with store.snapshot() as conn:
         rendered = render_feed(conn, site, feed, now)
-        refusal = None
-        if not force:
-            refusal = guard.check(
-                conn,
-                feed,
-                rendered.current,
-                available=rendered.available,
-                explained=rendered.explained,
-                share=site.publish_guard_share,
-                current_days=site.current_days,
-                full=site.items,
-            )
+        forced = force or forcing.is_forced(conn, feed, seq)
+        refusal = None if forced else _guard(conn, site, rendered)
+        held = None if refusal is None else _hold_back(conn, site, rendered, refusal, now)
     crashpoints.reach("mid-render")
-    if refusal is not None:
-        with store.begin() as conn:
+    if refusal is not None and held is None:
+        with store.begin() as conn:  # nothing new arrived: the last good documents stay
             guard.refuse(conn, refusal, now)
             queue.finish(conn, feed, owner, seq)
         return []
+    rendered = held or rendered
     on_pages = _store_stale_pages(store, site, rendered, owner, now, lease)
     with store.begin(derived=True) as conn:
         changed = store_changed(conn, site, rendered.current, now)
         history_changes.record_built(conn, feed, rendered.built, rendered.seen)
+        if refusal is not None:
+            guard.refuse(conn, refusal, now)
+        if forced:
+            forcing.honoured(conn, feed, seq)
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
     return changed + on_pages  # current documents first, as subscribers see them
+
+
+def _guard(conn: Connection, site: Site, rendered: Rendered) -> guard.Refusal | None:
+    """The publish guard's verdict on a fresh rendering (feeds/build/guard.py)."""
+    return guard.check(
+        conn,
+        rendered.feed,
+        rendered.current,
+        available=rendered.available,
+        explained=rendered.explained,
+        share=site.publish_guard_share,
+        current_days=site.current_days,
+        full=site.items,
+    )
+
+
+def _hold_back(
+    conn: Connection, site: Site, rendered: Rendered, refusal: guard.Refusal, now: datetime
+) -> Rendered | None:
+    """The feed rendered again with the items the refused drop would lose kept in, when
+    something new arrived (held back are only the drop, never new arrivals); else None."""
+    last_good = docs.get(conn, refusal.path)
+    fresh = next((d for d in rendered.current if d.path == refusal.path), None)
+    if last_good is None or fresh is None:
+        return None
+    listed = guard.listed_guids(last_good)
+    if not set(guard.listed_guids(fresh)) - set(listed):
+        return None
+    cutoff = now - timedelta(days=site.current_days)
+    held = losses.live_by_guid(conn, listed, cutoff)
+    return render_feed(conn, site, rendered.feed, now, held=held) if held else None
 
 
 def _store_stale_pages(
@@ -150,7 +132,7 @@ def _store_stale_pages(
     # newest first: a page's next-archive link then always names a page already stored,
     # so a reader walking the chain from what is served never meets a missing page (new
     # pages become reachable only through the previous newest, rewritten after them)
-    for numbers in _batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
+    for numbers in batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
         assert rendered.built is not None, "only feeds with history pages have stale pages"
         with store.snapshot() as conn:
             pages = render_pages(conn, site, feed, numbers, rendered.built, now)
@@ -200,6 +182,7 @@ def rebuild_dirty(
             _give_back(store, feed, owner, lease_seconds)
             continue
         report.feeds += 1
+        report.rebuilt.add(feed)
         report.changed.extend(changed)
         if on_feed is not None:
             on_feed(feed)

@@ -22,6 +22,7 @@ from feeds.http.admin import AdminAccess, AdminGuard
 from feeds.http.cache import DocumentCache
 from feeds.http.feedserve import FeedResponder
 from feeds.http.pages import Pages
+from feeds.http.partner_gate import PartnerGate
 from feeds.metrics import HTTP_RESPONSES
 from feeds.site import Site
 
@@ -65,6 +66,7 @@ class App:
         is_current: Callable[[str], bool],
         extra_routes: list[Route] | None = None,
         admin: AdminAccess | None = None,
+        partner_secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.cache = DocumentCache(store)
         self.settings = settings
@@ -76,6 +78,7 @@ class App:
             redirects=settings.redirects,
             is_current=is_current,
         )
+        self.partners = PartnerGate(self.feeds, partner_secrets or {})
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
         routes = [
             Route("/", pages.index),
@@ -93,8 +96,11 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            if path.startswith("/feeds/") and path != "/feeds/style.xsl":
+            if path.startswith(("/feeds/", "/sitemaps/")) and path != "/feeds/style.xsl":
                 await self.feeds(scope, receive, send)
+                return
+            if path.startswith("/partners/"):
+                await self.partners(scope, receive, send)
                 return
             if path in self.settings.redirects:
                 await self.feeds(scope, receive, send)

@@ -21,6 +21,13 @@ FEED_PATH = re.compile(
     r"^/feeds/(latest|section/[a-z0-9-]+(?:/[a-z]{2})?|country/[a-z]{2})"
     r"(?:/archive/[1-9][0-9]{0,8})?\.(?:rss|atom|json)$"
 )
+# the Google News sitemap (feeds/build/newsmap.py): one file, an index, hourly files
+SITEMAP_PATH = re.compile(r"^/sitemaps/news(?:-index|-[0-9]{10}(?:-[1-9][0-9]{0,4})?)?\.xml$")
+# a partner's profile of a feed (feeds/partners.py): no history pages, no JSON
+PARTNER_PATH = re.compile(
+    r"^/(partners/[a-z0-9][a-z0-9-]*/"
+    r"(?:latest|section/[a-z0-9-]+(?:/[a-z]{2})?|country/[a-z]{2}))\.(?:rss|atom)$"
+)
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -28,7 +35,12 @@ Headers = list[tuple[bytes, bytes]]
 def feed_name(path: str) -> str | None:
     """The feed a document path belongs to (history pages included), or None."""
     m = FEED_PATH.match(path)
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    m = PARTNER_PATH.match(path)
+    if m:
+        return m.group(1)
+    return "sitemaps/news" if SITEMAP_PATH.match(path) else None
 
 
 def redirect_target(redirects: Mapping[str, str], path: str) -> str | None:
@@ -125,7 +137,7 @@ class FeedResponder:
                 return
         if doc is None:
             await _plain(send, 404, b"no such feed\n", [])
-        elif not self._current(name):
+        elif not self._current(doc.feed):  # the document's: a retired sitemap file's is gone
             await _plain(send, 410, b"this feed no longer exists\n", [])
         else:
             await self._document(scope, send, doc, head=head)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -23,7 +24,7 @@ from feeds.build import guard
 from feeds.http import discovery
 from feeds.http.conditional import http_date, is_fresh
 from feeds.http.health import Health
-from feeds.metrics import REGISTRY
+from feeds.metrics import REGISTRY, SOURCES_FAILING
 from feeds.redact import redact
 from feeds.site import Site
 
@@ -149,7 +150,17 @@ class Pages:
             docs.latest_generation(conn)
 
     async def metrics(self, request: Request) -> Response:
+        await run_in_threadpool(self._count_failing)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    def _count_failing(self) -> None:
+        """Read the failing sources from the archive: whichever process polled them."""
+        try:
+            with self.store.read() as conn:
+                failing = source_state.count_failing(conn, [sid for sid, _, _ in self.configured])
+        except sa_exc.SQLAlchemyError:  # unreachable: keep the last count; /healthz says why
+            return
+        SOURCES_FAILING.set(failing)
 
     async def status_json(self, request: Request) -> Response:
         rows = await run_in_threadpool(status_rows, self.store, self.configured)

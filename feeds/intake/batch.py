@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from feeds.archive import archived, membership, queue
+from feeds.archive import archived, legacy, membership, queue
+from feeds.intake.adoption import adopted_for, with_legacy_ids
 from feeds.intake.normal import article_of
 from feeds.intake.rules import IntakeResult, IntakeRules
+from feeds.intake.stored import as_edit, as_stored
 from sources.model.article import Article
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
-from sources.model.utc import as_utc
-from sources.normalize import identity_keys, mint_id
+from sources.normalize import adoption_keys, identity_keys, mint_id
+
+Keyed = tuple[RawItem, tuple[str, ...], tuple[str, ...]]  # raw, identity keys, probe keys
 
 
 def admitted(items: Sequence[RawItem]) -> list[RawItem]:
@@ -51,31 +53,42 @@ class Batch:
         self.new: list[tuple[Article, RawItem, set[str]]] = []
         self.keys: list[tuple[str, str]] = []
         self.touched: set[str] = set()
+        self.adopted: dict[str, list[legacy.Adopted]] = {}  # probe key -> legacy items
+        self.claim_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.guids: dict[str, str] = {}  # guids given by this batch -> their article
 
     def take(self, items: Sequence[RawItem]) -> None:
         """Take every item in order, then write what is left and queue the touched feeds."""
-        keyed = [(raw, identity_keys(raw, self.source)) for raw in admitted(items)]
+        keyed: list[Keyed] = []
+        for raw in admitted(items):
+            keys = identity_keys(raw, self.source)
+            probe = adoption_keys(raw, self.source, self.rules.id_patterns)
+            keyed.append((raw, keys, tuple(dict.fromkeys(keys + probe))))
         self._look_up(keyed)
-        for raw, keys in keyed:
-            self._take(raw, keys)
+        for raw, keys, probe in keyed:
+            self._take(raw, keys, probe)
         self._flush(dirty=self.touched)
 
-    def _look_up(self, keyed: Sequence[tuple[RawItem, tuple[str, ...]]]) -> None:
+    def _look_up(self, keyed: Sequence[Keyed]) -> None:
         """Read the archive's state for every key, and for the ids new items would get."""
-        every = {k for _, keys in keyed for k in keys}
+        every = {k for _, keys, _ in keyed for k in keys}
         if not every:
             return
         self.known = archived.lookup(self.conn, every)
-        unknown = [k for _, k in keyed if k and self._find(k) is None and not self._gone(k)]
-        archived.check_ids(self.conn, self.known, [mint_id(keys[0]) for keys in unknown])
+        unknown = [(k, p) for _, k, p in keyed if k and self._find(k) is None and not self._gone(k)]
+        archived.check_ids(self.conn, self.known, [mint_id(keys[0]) for keys, _ in unknown])
+        if unknown:  # only a first sight meets adopted items: a re-poll reads no more
+            self.adopted = legacy.matching(self.conn, {k for _, p in unknown for k in p})
 
-    def _take(self, raw: RawItem, keys: tuple[str, ...]) -> None:
+    def _take(self, raw: RawItem, keys: tuple[str, ...], probe: tuple[str, ...]) -> None:
         """The rules of one item, as when intake took items one at a time."""
         result = self.result
         if not keys:
             result.rejected.append(f"{raw.title or '(untitled)'}: no id, no URL")
             return
-        stored = self._find(keys)
+        stored, claimed = self._match(keys, probe)
+        if self._refused(raw, stored):
+            return
         gone = self._gone(keys) if stored is None else None
         if gone is not None:  # retention removed it: an old story polled again, not news
             self._add_keys(gone, keys)
@@ -97,12 +110,16 @@ class Batch:
             result.rejected.append(article)
             return
         if stored is not None:
-            article = _as_edit(article, stored, self.now)
+            article = as_edit(article, stored, self._extra_of(stored.id), self.now)
         elif self._is_pruned(article.id):
             result.unchanged += 1
             return
+        if claimed:  # its first sight: the ids and dates its legacy feeds served
+            article = with_legacy_ids(article, claimed)
         self._store(article, raw, first_seen, is_new=stored is None)
         self._add_keys(article.id, keys)
+        if claimed:  # later arrivals by any of the legacy keys are this article
+            self._add_keys(article.id, self._legacy_keys(claimed))
         result.article_ids.append(article.id)
         if stored is None:
             result.new += 1
@@ -123,8 +140,9 @@ class Batch:
             self.touched |= touched
             self.result.feeds |= touched
         self.known.existing.add(article.id)
+        self.guids[article.guid] = article.id
         self.known.checked.add(article.id)
-        self.known.stored[article.id] = _as_stored(article, first_seen)
+        self.known.stored[article.id] = as_stored(article, first_seen)
 
     def _flush(self, dirty: set[str] | frozenset[str] = frozenset()) -> None:
         """Insert pending articles, memberships and keys; queue `dirty` and their feeds."""
@@ -156,6 +174,63 @@ class Batch:
                 return owner
         return None
 
+    def _match(
+        self, keys: tuple[str, ...], probe: tuple[str, ...]
+    ) -> tuple[archived.Stored | None, list[legacy.Adopted]]:
+        """The stored article these keys name, else the adopted items its probe keys do."""
+        stored = self._find(keys)
+        claimed = adopted_for(probe, self.adopted) if stored is None else []
+        if claimed and (stored := self._claimer(claimed)) is not None:
+            claimed = []  # another copy of the story took its legacy ids first: it is that one
+        return stored, claimed
+
+    def _refused(self, raw: RawItem, stored: archived.Stored | None) -> bool:
+        """Refuse a CMS's guid that is not this article's: honoured at first sight only."""
+        refusal = self._guid_refusal(raw, stored)
+        if refusal:
+            self.result.rejected.append(refusal)
+            self.result.fields[refusal] = "guid"
+        return bool(refusal)
+
+    def _guid_refusal(self, raw: RawItem, stored: archived.Stored | None) -> str | None:
+        """Why a given guid cannot be this article's, or None (none given, or it is)."""
+        if not raw.guid:
+            return None
+        if stored is not None:
+            if raw.guid == stored.guid:
+                return None
+            return (
+                f"guid {raw.guid!r}: the article was first published as {stored.guid!r}, "
+                "and a guid never changes"
+            )
+        owner = self.guids.get(raw.guid) or archived.guid_owner(self.conn, raw.guid)
+        return f"guid {raw.guid!r} is already another article's ({owner})" if owner else None
+
+    def _legacy_keys(self, claimed: Sequence[legacy.Adopted]) -> tuple[str, ...]:
+        """Every key of these adopted items (read once per story)."""
+        ids = tuple(sorted(c.id for c in claimed))
+        if ids not in self.claim_keys:
+            self.claim_keys[ids] = tuple(legacy.keys_of(self.conn, ids))
+        return self.claim_keys[ids]
+
+    def _claimer(self, claimed: Sequence[legacy.Adopted]) -> archived.Stored | None:
+        """The article that took these adopted items already, by any of their keys."""
+        keys = self._legacy_keys(claimed)
+        if self._find(keys) is None:
+            found = archived.lookup(self.conn, [k for k in keys if k not in self.known.owners])
+            self.known.owners.update(found.owners)
+            self.known.stored.update(found.stored)
+            self.known.existing |= found.existing
+            self.known.pruned |= found.pruned
+            self.known.checked |= found.checked
+        return self._find(keys)
+
+    def _extra_of(self, article_id: str) -> tuple[tuple[str, str], ...]:
+        """The stored article's legacy ids, which an edit keeps (edits are rare: one read)."""
+        self._flush()  # it may be pending in this batch
+        stored = archived.get(self.conn, article_id)
+        return stored.extra if stored is not None else ()
+
     def _is_pruned(self, article_id: str) -> bool:
         """Does retention's marker stand for this id? Ids not looked up yet are looked up now."""
         archived.check_ids(self.conn, self.known, [article_id])
@@ -167,29 +242,3 @@ class Batch:
             if key not in self.known.owners:
                 self.known.owners[key] = article_id
                 self.keys.append((key, article_id))
-
-
-def _as_stored(article: Article, first_seen: datetime) -> archived.Stored:
-    """What `archived.find` would read back for a row just written (times as UTC)."""
-    return archived.Stored(
-        id=article.id,
-        guid=article.guid,
-        source_id=article.source_id,
-        raw_hash=article.raw_hash,
-        published=as_utc(article.published),
-        updated=as_utc(article.updated),
-        first_seen=as_utc(first_seen),
-        status=article.status,
-    )
-
-
-def _as_edit(article: Article, stored: archived.Stored, now: datetime) -> Article:
-    """Keep identity and first publication; a real edit moves `updated` forward."""
-    updated = article.updated if article.updated > stored.updated else max(now, stored.updated)
-    return dataclasses.replace(
-        article,
-        id=stored.id,
-        guid=stored.guid,
-        published=stored.published,
-        updated=max(updated, stored.published),
-    )

@@ -91,7 +91,8 @@ def store(
     with archive.begin(durable=True) as conn:
         result = take_all(conn, source, raws, rules, now=now)
         if result.rejected:  # refuse whole rather than store a part
-            raise RejectedBatch.nothing_stored([problem(None, None, r) for r in result.rejected])
+            problems = [problem(None, result.fields.get(r), r) for r in result.rejected]
+            raise RejectedBatch.nothing_stored(problems)
         done = Done(
             result.feeds,
             counts={"new": result.new, "edited": result.edited, "unchanged": result.unchanged},

@@ -14,9 +14,10 @@ from feeds.intake.rules import IntakeRules
 from sources.model.article import Article
 from sources.model.spec import SourceSpec
 
-# A reprocessed article keeps what readers already hold: its identity and its dates (the
-# raw item did not change, so this is no edit and `updated` must not move).
-KEPT = ("id", "guid", "published", "updated")
+# A reprocessed article keeps what readers already hold: its identity (legacy ids in
+# `extra` too) and its dates (the raw item did not change, so this is no edit and `updated`
+# must not move).
+KEPT = ("id", "guid", "published", "updated", "extra")
 # A new normalizer version alone changes nothing a reader sees: not worth a rewrite.
 UNSEEN = frozenset({"normalizer_version"})
 

@@ -17,6 +17,7 @@ class IntakeResult:
     edited: int = 0
     unchanged: int = 0
     rejected: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # a rejection -> the field it names
     feeds: set[str] = field(default_factory=set)
     article_ids: list[str] = field(default_factory=list)
 
@@ -28,6 +29,9 @@ class IntakeRules:
     normalize: NormalizeSettings
     combos: ComboRule
     unpublished_sources: frozenset[str] = frozenset()  # rights = "exclude": archived only
+    # every source's id_pattern: adopted items are matched by them whichever way a story
+    # arrives (a pushed story has no id_pattern of its own)
+    id_patterns: tuple[str, ...] = ()
 
     def feeds_of(self, article: Article) -> set[str]:
         """The feeds an article belongs in; none when its source is archived only (exclude)."""

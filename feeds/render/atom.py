@@ -68,7 +68,7 @@ def _feed(meta: FeedMeta, articles: Sequence[Article], deleted: Sequence[Tombsto
 def _entry(fg: Any, article: Article) -> None:
     """Append one entry (add_entry prepends by default, which would reverse the feed)."""
     fe = fg.add_entry(order="append")
-    fe.id(clean(article.guid))
+    fe.id(fields.id_of(article, "atom"))
     fe.title(fields.title_of(article))
     fe.updated(as_utc(article.updated))
     fe.published(as_utc(article.published))

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Literal
 
 from feeds.catalog import FeedMeta, Format
+from feeds.partners import Dressing
 from feeds.render.document import item_sizes, render
 from feeds.render.fields import Tombstone
 from sources.model.article import Article
@@ -23,12 +24,15 @@ def render_within_budget(
     max_bytes: int,
     deleted: Sequence[Tombstone] = (),
     rss_pubdate: Literal["published", "updated"] = "published",
+    dressing: Dressing | None = None,
 ) -> tuple[bytes, int]:
     """The document and how many articles it kept; an empty feed if nothing else fits."""
 
     def draw(plan: Plan) -> bytes:
         chosen = _apply(articles, plan)
-        return render(fmt, meta, chosen, deleted=deleted, rss_pubdate=rss_pubdate)
+        return render(
+            fmt, meta, chosen, deleted=deleted, rss_pubdate=rss_pubdate, dressing=dressing
+        )
 
     n = len(articles)
     full = draw((n, 0))

@@ -7,7 +7,9 @@ from itertools import pairwise
 from typing import Literal
 
 from feeds.catalog import FeedMeta, Format
+from feeds.partners import Dressing
 from feeds.render import atom, jsonfeed, rss
+from feeds.render.dressing import dress
 from feeds.render.fields import Tombstone
 from sources.model.article import Article
 
@@ -26,12 +28,18 @@ def render(
     *,
     deleted: Sequence[Tombstone] = (),
     rss_pubdate: Literal["published", "updated"] = "published",
+    dressing: Dressing | None = None,
 ) -> bytes:
-    """Render one document; tombstones appear in Atom only (RSS and JSON have no element)."""
+    """Render one document; tombstones appear in Atom only (RSS and JSON have no element).
+
+    `dressing`: a partner profile's extra elements (feeds/render/dressing.py).
+    """
     if fmt == "rss":
-        return rss.render_rss(meta, articles, rss_pubdate=rss_pubdate)
+        body = rss.render_rss(meta, articles, rss_pubdate=rss_pubdate)
+        return dress(fmt, body, articles, dressing) if dressing else body
     if fmt == "atom":
-        return atom.render_atom(meta, articles, deleted=deleted)
+        body = atom.render_atom(meta, articles, deleted=deleted)
+        return dress(fmt, body, articles, dressing) if dressing else body
     if fmt == "json":
         return jsonfeed.render_json(meta, articles)
     raise ValueError(f"unknown feed format {fmt!r}: expected rss, atom or json")

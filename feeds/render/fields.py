@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from feeds.catalog import FeedMeta, Format
 from sources.model.article import Article, Image
+from sources.model.legacy import FORMAT_ID, RSS_PERMALINK, extra_value
 from sources.model.media import image_type_of
 from sources.model.utc import as_utc
 
@@ -67,6 +68,16 @@ def image_type(image: Image) -> str:
     """The image's MIME type, else a guess from the URL's extension, else image/jpeg."""
     declared = clean(image.type or "").strip()
     return declared or image_type_of(image.url) or DEFAULT_IMAGE_TYPE
+
+
+def id_of(article: Article, fmt: Format) -> str:
+    """The id this format carries: an adopted article's legacy id, else its guid."""
+    return clean(extra_value(article.extra, FORMAT_ID[fmt]) or article.guid)
+
+
+def is_permalink(article: Article) -> bool:
+    """Was the adopted RSS guid a permalink (isPermaLink="true" as the old feed served it)?"""
+    return extra_value(article.extra, RSS_PERMALINK) == "true"
 
 
 def categories(article: Article) -> list[str]:

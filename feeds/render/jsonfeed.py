@@ -57,7 +57,7 @@ def _item(article: Article) -> dict[str, Any]:
     summary = clean(article.summary).strip()
     content = clean_opt(article.content)
     item: dict[str, Any] = {
-        "id": clean(article.guid),
+        "id": fields.id_of(article, "json"),
         "url": clean(article.url),
         "title": fields.title_of(article),
     }

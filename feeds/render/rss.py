@@ -68,7 +68,7 @@ def _item(fg: Any, article: Article, rss_pubdate: str) -> None:
     fe = fg.add_entry(order="append")
     fe.title(fields.title_of(article))
     fe.link(href=clean(article.url), rel="alternate")
-    fe.guid(clean(article.guid), permalink=False)
+    fe.guid(fields.id_of(article, "rss"), permalink=fields.is_permalink(article))
     summary = clean(article.summary).strip()
     content = clean_opt(article.content)
     if summary:

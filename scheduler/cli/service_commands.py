@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from rich.progress import Progress
 
-from feeds.archive import queue
-from feeds.build import publish
+from feeds.archive import forcing, queue
 from feeds.catalog import parse_name
 from feeds.redact import redact
 from scheduler.cli.base import EXIT_PARTIAL, _service, console, init_option, main
 from scheduler.clock import utcnow
-from scheduler.jobs import retention
+from scheduler.jobs import PollOutcome, retention
+from scheduler.service import Service
+
+FORCE_WAIT = 60.0  # seconds: a rebuild lease another process holds is shorter than this
 
 
 @main.command()
@@ -43,12 +46,16 @@ def serve(ctx: click.Context, init: bool) -> None:
 
 @main.command()
 @click.argument("source_ids", nargs=-1)
+@click.option("--force", is_flag=True, help="Poll even sources in backoff or after a Retry-After.")
 @init_option
 @click.pass_context
-def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
-    """Poll sources once, rebuild what changed, and exit.
+def ingest(ctx: click.Context, source_ids: tuple[str, ...], force: bool, init: bool) -> None:
+    """Poll sources once, rebuild what changed, run the jobs that are due, and exit.
 
-    With SOURCE_IDS, only those sources. Exit status 1 when any poll failed.
+    With SOURCE_IDS, only those sources. A source in backoff (after a failure or a
+    Retry-After) is skipped until its time unless --force; a skip is no failure. Due
+    embargoes, retention and WebSub pings (those this run caused and retries now due) run
+    before the exit. Exit status 1 when any poll failed.
     """
     service = _service(ctx, init)
     from scheduler.service import seed_sources
@@ -63,17 +70,28 @@ def ingest(ctx: click.Context, source_ids: tuple[str, ...], init: bool) -> None:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("polling", total=len(specs))
         for spec in specs:
-            outcome = service.poll(spec, force=True)
+            outcome = service.poll(spec, force=force, on_demand=True)
             failed += outcome.outcome == "failed"
             progress.advance(task)
-            console.print(
-                f"{spec.id}: {outcome.outcome}, {outcome.new} new, "
-                f"{outcome.edited} edited"
-                + (f" — {redact(outcome.error)}" if outcome.error else "")
-            )
-    service.rebuild()
+            console.print(describe_outcome(outcome))
+    service.finish_one_shot()
     service.store.dispose()
     sys.exit(EXIT_PARTIAL if failed else 0)
+
+
+def describe_outcome(outcome: PollOutcome) -> str:
+    """One line per polled source, naming a skip's reason and until when."""
+    if outcome.outcome == "skipped":
+        until = f" until {outcome.until:%Y-%m-%d %H:%M:%S} UTC" if outcome.until else ""
+        return (
+            f"{outcome.source_id}: skipped{until} (backing off after a failure; --force polls it)"
+        )
+    if outcome.outcome == "retired":
+        sid = outcome.source_id
+        return f"{sid}: retired (gone upstream; `newsfeeds unretire {sid}` brings it back)"
+    return f"{outcome.source_id}: {outcome.outcome}, {outcome.new} new, {outcome.edited} edited" + (
+        f" — {redact(outcome.error)}" if outcome.error else ""
+    )
 
 
 @main.command()
@@ -92,24 +110,41 @@ def build(ctx: click.Context, feed_names: tuple[str, ...], force: bool, init: bo
     """
     service = _service(ctx, init)
     service.start_feeds()
-    if feed_names:
-        bad = [n for n in feed_names if parse_name(n) is None]
-        if bad:
-            raise click.BadParameter(f"not feed names: {', '.join(bad)}")
-        with service.store.begin() as conn:
-            queue.mark_dirty(conn, feed_names)
-    else:
-        publish.mark_all(service.store)
-    with service.store.read() as conn:
+    bad = [n for n in feed_names if parse_name(n) is None]
+    if bad:
+        raise click.BadParameter(f"not feed names: {', '.join(bad)}")
+    with service.store.begin() as conn:
+        names = list(feed_names) or queue.all_feed_names(conn)
+        # a force is asked of the archive, so a live service that leases the feed first
+        # honours it too instead of refusing again
+        (forcing.request if force else queue.mark_dirty)(conn, names)
         total = queue.pending(conn)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("rebuilding feeds", total=total)
         report = service.rebuild(force=force, on_feed=lambda _: progress.advance(task))
+    unforced = _wait_forced(service, names) if force else []
     console.print(f"rebuilt {report.feeds} feeds; {len(report.changed)} documents changed")
+    service.deliver_pings()  # the pings these changes queued, before the exit
     service.store.dispose()
     if report.failed:
         console.print(f"failed, kept as they were: {', '.join(report.failed)}", style="red")
+    if unforced:
+        console.print(f"not forced (still held by another process): {', '.join(unforced)}")
+    if report.failed or unforced:
         sys.exit(EXIT_PARTIAL)
+
+
+def _wait_forced(service: Service, names: list[str]) -> list[str]:
+    """Rebuild until every forced feed was rebuilt without the guard, here or by the process
+    that held its lease; the feeds still waiting when the time is up."""
+    deadline = time.monotonic() + FORCE_WAIT
+    while True:
+        with service.store.read() as conn:
+            left = forcing.waiting(conn, names)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)
+        service.rebuild(force=True)
 
 
 @main.command()

@@ -6,16 +6,19 @@ The tables are read in one fixed order, so `check-config` lists problems in that
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlsplit
 
 from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
+from scheduler.config.distribution import read_distribution
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
 from scheduler.config.paths import local_path
 from scheduler.config.reader import Reader
@@ -55,7 +58,8 @@ def build(path: Path, r: Reader) -> Config:
     access = read_access(r)
     log_format = r.choice("logging.format", "text", ("text", "json"))
     redirects = read_redirects(r)
-    lease, cdn = r.integer("scheduler.lease_seconds", 300, low=1), read_cdn(r)
+    lease = r.integer("scheduler.lease_seconds", 300, low=1)
+    distribution = read_distribution(r, head.title, slugs, feeds.combos, os.environ)
     site = _site(
         head,
         feeds,
@@ -64,7 +68,6 @@ def build(path: Path, r: Reader) -> Config:
         current_days=retention.current_days,
         sections=sections,
         sources=sources,
-        purge=cdn is not None,
     )
     return Config(
         path=path,
@@ -80,9 +83,14 @@ def build(path: Path, r: Reader) -> Config:
         log_format=log_format,
         sections=sections,
         sources=sources,
-        docroot=_docroot(r, base),
-        cdn=cdn,
+        **_outputs(r, base),
+        **distribution,
     )
+
+
+def _outputs(r: Reader, base: Path) -> dict[str, Any]:
+    """`[publish]` and `[cdn]`: what a process publishes besides its HTTP answers."""
+    return {"docroot": _docroot(r, base), "cdn": read_cdn(r)}
 
 
 def _docroot(r: Reader, base: Path) -> Path | None:
@@ -101,7 +109,10 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
     title = r.string("site.title", "newsfeeds")
     language = r.optional_string("site.language", "en")
     contact_url = r.optional_string("site.contact_url", None)
-    return Site(title=title, base_url=base_url, authority=authority, language=language), contact_url
+    # purge before pings when `[cdn] purge_url` is set (read, with its checks, by read_cdn)
+    purge = bool(r.peek("cdn.purge_url"))
+    site = Site(title=title, base_url=base_url, authority=authority, language=language)
+    return dataclasses.replace(site, purge=purge), contact_url
 
 
 def _serve(feeds: _Feeds, redirects: MappingProxyType[str, str]) -> ServeSettings:
@@ -123,7 +134,6 @@ def _site(
     current_days: int,
     sections: tuple[Section, ...],
     sources: tuple[SourceSpec, ...],
-    purge: bool,
 ) -> Site:
     """What publishing takes: `[site]` (in `head`), `[feeds]`, hubs, sections and rights."""
     return dataclasses.replace(
@@ -141,7 +151,6 @@ def _site(
         section_titles=MappingProxyType({s.slug: s.title for s in sections}),
         section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
         rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
-        purge=purge,
     )
 
 
@@ -150,7 +159,12 @@ def _intake(
 ) -> IntakeRules:
     """What intake takes: normalization bounds, combos, the sources no feed may carry."""
     unpublished = frozenset(s.id for s in sources if not is_published(s.rights))
-    return IntakeRules(normalize=normalize, combos=combos, unpublished_sources=unpublished)
+    return IntakeRules(
+        normalize=normalize,
+        combos=combos,
+        unpublished_sources=unpublished,
+        id_patterns=tuple(sorted({s.id_pattern for s in sources if s.id_pattern})),
+    )
 
 
 def _formats(r: Reader) -> tuple[Format, ...]:

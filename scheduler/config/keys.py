@@ -49,7 +49,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "max_html_depth",
         "iframe_hosts",
     ),
-    "retention": ("current_days", "archive_days"),
+    "retention": ("current_days", "archive_days", "every_seconds"),
     "websub": ("hubs",),
     "api": ("tokens_env", "max_body_bytes"),
     "admin": ("token_env", "loopback_only"),
@@ -74,5 +74,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         *EVERY_OPTION,
     ),
     "redirects": ("from", "to"),
+    "sitemaps": ("publication_name", "hosts"),
+    "partners": ("id", "profile", "feeds", "formats", "auth_env", "logo_url"),
 }
-ARRAYS = ("sections", "sources", "redirects")
+ARRAYS = ("sections", "sources", "redirects", "partners")

@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.archive.pgconnect import StoreSettings
+from feeds.build.newsmap import FEED as NEWS_SITEMAP
+from feeds.build.newsmap import NewsSitemapSettings
 from feeds.catalog import parse_name
 from feeds.http.app import ServeSettings
 from feeds.http.protocol import HttpLimits
 from feeds.intake import IntakeRules
+from feeds.partners import Partner, split_doc_feed
 from feeds.site import Site
 from scheduler.jobs.retention import RetentionSettings
 from sources.model.spec import FetchSettings, SourceSpec
@@ -79,6 +82,12 @@ class Config:
     store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
     docroot: Path | None = None  # [publish] docroot: a folder nginx or a CDN serves
     cdn: CdnConfig | None = None  # [cdn], when purge_url is set
+    sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
+    partners: tuple[Partner, ...] = ()  # [[partners]]: partner profiles of feeds
+
+    def partner(self, ident: str) -> Partner | None:
+        """The partner with this id, if configured."""
+        return next((p for p in self.partners if p.id == ident), None)
 
     def section(self, slug: str) -> Section | None:
         """The section with this slug, if configured."""
@@ -86,6 +95,12 @@ class Config:
 
     def is_current(self, name: str) -> bool:
         """Does this feed still exist (its section, and its combo, still configured)?"""
+        if name == NEWS_SITEMAP:
+            return self.sitemaps is not None
+        split = split_doc_feed(name)
+        if split is not None:
+            partner = self.partner(split[0])
+            return partner is not None and split[1] in partner.feeds
         key = parse_name(name)
         if key is None:
             return False

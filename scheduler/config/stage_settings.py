@@ -65,7 +65,8 @@ def read_retention(r: Reader) -> RetentionSettings:
             archive_days,
             f"must be ≥ retention.current_days ({current_days})",
         )
-    return RetentionSettings(current_days, archive_days)
+    every = r.integer("retention.every_seconds", 3600, low=1)
+    return RetentionSettings(current_days, archive_days, every_seconds=float(every))
 
 
 class ServerFields(TypedDict):

@@ -47,12 +47,23 @@ class PollOutcome:
     unchanged: int = 0
     feeds: frozenset[str] = frozenset()
     error: str | None = None
+    until: datetime | None = None  # skipped: when the source is next due
 
 
 def poll(
-    store: Store, spec: SourceSpec, settings: PollSettings, now: Clock, *, force: bool = False
+    store: Store,
+    spec: SourceSpec,
+    settings: PollSettings,
+    now: Clock,
+    *,
+    force: bool = False,
+    on_demand: bool = False,
 ) -> PollOutcome:
-    """Poll one source once, if it is due and no other process holds it."""
+    """Poll one source once, if it is due and no other process holds it.
+
+    `on_demand` (a cron `ingest`) polls ahead of the usual interval but still waits out a
+    backoff or a Retry-After; `force` polls even then. A retired source is never polled.
+    """
     if store.corruption is not None:  # nothing fetched could be stored: do not fetch
         return PollOutcome(spec.id, "failed", error="the archive is corrupt; writes refused")
     started = now()
@@ -65,9 +76,12 @@ def poll(
         early = state.next_due is not None and state.next_due > started + timedelta(
             seconds=settings.early_tolerance_seconds
         )
-        if state.retired or (early and not force):
+        waiting = early and not force and (state.consecutive_failures > 0 or not on_demand)
+        if state.retired or waiting:
             source_state.release(conn, spec.id, settings.owner)
-            return PollOutcome(spec.id, "retired" if state.retired else "skipped")
+            if state.retired:
+                return PollOutcome(spec.id, "retired")
+            return PollOutcome(spec.id, "skipped", until=state.next_due)
     ctx = CollectContext(now=started, fetch=settings.fetch, work_dir=settings.work_dir)
     try:
         crashpoints.reach("mid-fetch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from sources.kinds.records import unknown_fields
 from sources.normalize.dates import parse_date
 from sources.normalize.taxonomy import explicit_country_codes, section_for
 
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 STATUSES = ("published", "live", "withdrawn", "deleted", "unpublished")
 _TEXT = ("summary", "content_html", "language")
 _NAMES = ("authors", "tags")
@@ -55,6 +57,13 @@ def _url(value: object, _: object) -> str | None:
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an absolute http(s) URL"
     return None
+
+
+def _guid(value: object, _: object) -> str | None:
+    # RFC 4287 §4.2.6: it becomes atom:id, which must be an absolute IRI
+    if isinstance(value, str) and len(value) <= 300 and _ABSOLUTE_IRI.fullmatch(value):
+        return None
+    return "must be an absolute IRI (such as https://… or urn:…) of at most 300 characters"
 
 
 def _date(value: object, _: object) -> str | None:
@@ -104,6 +113,7 @@ def _image(value: object, _: object) -> str | None:
 
 _CHECKS = {
     "id": _id,
+    "guid": _guid,
     "url": _url,
     "title": _title,
     **{name: _text for name in _TEXT},

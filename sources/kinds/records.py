@@ -10,7 +10,9 @@ from sources.kinds import json_numbers
 from sources.model.raw import RawImage, RawItem
 
 MAX_DEPTH = 16  # the format nests three levels deep; anything far past that is not an export
-_TEXT_FIELDS = ("url", "title", "summary", "content_html", "section", "published", "updated")
+_TEXT_FIELDS = (
+    "url", "title", "summary", "content_html", "section", "published", "updated", "guid"
+)  # fmt: skip
 # Every field of the format. Others are ignored and named, never an error, in the drop
 # folder and the push API alike: a CMS may send its whole export, and a typo still shows.
 FIELDS = ("id", *_TEXT_FIELDS, "authors", "countries", "tags", "image", "language", "status")
@@ -122,6 +124,7 @@ def _item(source_id: str, record: object, where: str) -> RawItem:
         language=_text(record, "language", where),
         status=_text(record, "status", where),
         base_url=text["url"],
+        guid=text["guid"],
     )
 
 

@@ -78,6 +78,9 @@ class RawItem:
     # xml:base in scope): RSS content then resolves against the item's link first. Kept out
     # of the raw hash, whose payload must stay byte-identical for hashes already stored.
     content_base_inherited: bool = False
+    # The public id a CMS chose (push API, drop folder): honoured at first sight only, and
+    # out of the raw hash for the same reason as content_base_inherited.
+    guid: str | None = None
 
     def encodable(self) -> RawItem:
         """This item with every string encodable (itself when none needs it)."""
@@ -102,7 +105,7 @@ class RawItem:
         """The fields the raw hash covers: every field but the ones added after hashes were."""
         data = self.as_dict()
         for name in _UNHASHED:
-            del data[name]
+            data.pop(name, None)
         return data
 
     def content_hash(self) -> str:
@@ -114,7 +117,7 @@ class RawItem:
 
 
 _FIELDS = tuple(RawItem.__dataclass_fields__)
-_UNHASHED = ("content_base_inherited",)
+_UNHASHED = ("content_base_inherited", "guid")
 _IMAGE_FIELDS = tuple(RawImage.__dataclass_fields__)
 
 

@@ -7,8 +7,10 @@ use: `normalize` itself, and the identity formats intake matches the archive by.
 from sources.normalize.assemble import NORMALIZER_VERSION, normalize
 from sources.normalize.dates import parse_date
 from sources.normalize.identity import (
+    adoption_keys,
     article_id_in,
     identity_keys,
+    legacy_keys,
     mint_feed_id,
     mint_id,
     upstream_key,
@@ -20,10 +22,12 @@ from sources.normalize.urls import canonical_url
 
 __all__ = [
     "NORMALIZER_VERSION",
+    "adoption_keys",
     "article_id_in",
     "canonical_url",
     "country_codes",
     "identity_keys",
+    "legacy_keys",
     "mint_feed_id",
     "mint_id",
     "normalize",

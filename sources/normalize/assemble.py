@@ -51,7 +51,7 @@ def normalize(
     status, embargo_until = _status(raw, published, now, settings)
     return Article(
         id=article_id,
-        guid=mint_guid(settings.authority, article_id, published),
+        guid=raw.guid or mint_guid(settings.authority, article_id, published),
         url=url,
         title=title,
         summary=summary,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
@@ -50,13 +51,65 @@ def identity_keys(raw: RawItem, source: SourceSpec) -> tuple[str, ...]:
         keys.append(upstream_key(source.id, upstream))
     url = article_url(raw, source)
     if url:
-        # Scheme-less, so http:// and https:// copies of a page are one article.
-        keys.append("url:" + url.split(":", 1)[1])
-        pattern = _id_pattern(source.id_pattern) if source.id_pattern else None
+        keys.append(url_key(url))
+        keys.extend(_stable_keys(url, (source.id_pattern,) if source.id_pattern else ()))
+    return tuple(keys)
+
+
+def url_key(url: str) -> str:
+    """The key of a canonical web URL: scheme-less, so http:// and https:// copies are one."""
+    return "url:" + url.split(":", 1)[1]
+
+
+def _stable_keys(url: str, patterns: Sequence[str]) -> list[str]:
+    """The `sid:` keys id_patterns pull from a canonical URL."""
+    keys = []
+    for text in patterns:
+        pattern = _id_pattern(text)
         match = pattern.search(url) if pattern else None
         if match and match.groups() and match.group(1):
             keys.append(f"sid:{host_of(url)}:{match.group(1)}")
-    return tuple(keys)
+    return keys
+
+
+def adoption_keys(raw: RawItem, source: SourceSpec, patterns: Sequence[str]) -> tuple[str, ...]:
+    """Keys beyond identity_keys an adopted item may name: the upstream id as served, and
+    the stable ids every source's id_pattern pulls from the item's URL."""
+    upstream = (raw.upstream_id or "").strip()
+    keys = [f"legacy:{upstream}"] if upstream else []
+    url = article_url(raw, source)
+    return (*keys, *(_stable_keys(url, patterns) if url else ()))
+
+
+def legacy_keys(
+    legacy_id: str, links: Sequence[str | None], patterns: Sequence[str], mapped: Sequence[str]
+) -> tuple[str, ...]:
+    """The keys an arriving article matches a legacy item by, strongest first.
+
+    Its id as served (an upstream id), its link and shortlink (and its id when a URL), each
+    canonical and through every source's id_pattern, and the map file's targets: a new URL
+    or a CMS id.
+    """
+    keys = [f"legacy:{legacy_id}"] if legacy_id else []
+    urls = [*links, legacy_id, *mapped]
+    for candidate in urls:
+        url = _web(candidate)
+        if url:
+            keys.append(url_key(url))
+            keys.extend(_stable_keys(url, patterns))
+    keys.extend(f"legacy:{m}" for m in mapped if m and not _web(m))  # a CMS id
+    return tuple(dict.fromkeys(keys))
+
+
+def _web(candidate: str | None) -> str | None:
+    """The canonical form of a web URL, or None for anything else."""
+    if not candidate:
+        return None
+    try:
+        url = canonical_url(candidate)
+    except ValueError:
+        return None
+    return url if is_web_url(url) else None
 
 
 def mint_id(key: str) -> str:

@@ -1,14 +1,14 @@
 """CDN purges queued in the archive, and WebSub pings held until their purge answered
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,122 @@
+"""Partner feeds: each partner's profile of a public feed, composed and stored when it changed.
+
+The same articles as the public feed (membership.newest, within the source's rights), the
+same renderers and byte budget, with the profile's extra elements (feeds/render/dressing.py).
+Documents are stored under the partner's own feed name (`partners/{id}/{key}`), which no
+index, OPML or discovery link lists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from feeds.archive import documents as docs
+from feeds.archive import membership
+from feeds.archive.engine import Store
+from feeds.build.compose import publishable
+from feeds.build.drafts import prepare
+from feeds.catalog import FeedMeta, Format
+from feeds.partners import Partner, dressing_for
+from feeds.render import render_within_budget
+from feeds.site import Site, meta_for
+from sources.model.article import Article
+from sources.normalize import mint_feed_id
+
+
+def partner_meta(site: Site, partner: Partner, feed: str) -> FeedMeta:
+    """The public feed's metadata, served at the partner's path under its own feed id."""
+    meta = meta_for(site, feed)
+    return dataclasses.replace(
+        meta,
+        page_stem=partner.stem(feed),
+        feed_id=mint_feed_id(site.authority, partner.doc_feed(feed)),
+        stylesheet_path=None,  # read by a partner's crawler, never opened in a browser
+        logo_url=partner.logo_url or meta.logo_url,
+    )
+
+
+def candidates(conn: Connection, site: Site, feed: str) -> list[Article]:
+    """The public feed's current articles as rights let any feed carry them."""
+    found = membership.newest(conn, feed, site.items)
+    return [p for p in (publishable(a, site) for a in found) if p is not None]
+
+
+def compose(
+    conn: Connection, site: Site, partner: Partner, feed: str, now: datetime
+) -> list[docs.Document]:
+    """Every format of one partner feed (nothing stored)."""
+    meta = partner_meta(site, partner, feed)
+    articles = candidates(conn, site, feed)
+    stored = {} if articles else docs.versions_of(conn, _paths(partner, feed))
+    return [_document(site, partner, meta, fmt, articles, now, stored) for fmt in partner.formats]
+
+
+def _paths(partner: Partner, feed: str) -> list[str]:
+    return [f"{partner.stem(feed)}.{fmt}" for fmt in partner.formats]
+
+
+def _document(
+    site: Site,
+    partner: Partner,
+    meta: FeedMeta,
+    fmt: Format,
+    articles: Sequence[Article],
+    now: datetime,
+    stored: Mapping[str, tuple[str, datetime]],
+) -> docs.Document:
+    """One format; an empty one is dated by its stored change time while its bytes hold."""
+    path = f"{meta.page_stem}.{fmt}"
+    if path in stored:
+        etag, changed_at = stored[path]
+        doc = _render(site, partner, meta, fmt, articles, now, changed_at)
+        if doc.etag == etag:
+            return doc
+    return _render(site, partner, meta, fmt, articles, now, now)
+
+
+def _render(
+    site: Site,
+    partner: Partner,
+    meta: FeedMeta,
+    fmt: Format,
+    articles: Sequence[Article],
+    now: datetime,
+    empty_updated: datetime,
+) -> docs.Document:
+    body, kept = render_within_budget(
+        fmt,
+        dataclasses.replace(meta, empty_updated=empty_updated),
+        articles,
+        max_bytes=site.max_bytes,
+        rss_pubdate=site.rss_pubdate,
+        dressing=dressing_for(partner),
+    )
+    feed = meta.key.name
+    return prepare(f"{meta.page_stem}.{fmt}", partner.doc_feed(feed), fmt, body, kept, now)
+
+
+def refresh(
+    store: Store,
+    site: Site,
+    partners: Sequence[Partner],
+    now: datetime,
+    feeds: Collection[str] | None = None,
+) -> list[str]:
+    """Rebuild the partner feeds of these public feeds (all when None); the paths changed."""
+    changed: list[str] = []
+    for partner in partners:
+        for feed in partner.feeds:
+            if feeds is not None and feed not in feeds:
+                continue
+            with store.snapshot() as conn:
+                made = compose(conn, site, partner, feed, now)
+            with store.begin(derived=True) as conn:
+                known = docs.etags_of(conn, [d.path for d in made])
+                fresh = [d for d in made if known.get(d.path) != d.etag]
+                docs.put_many(conn, fresh)
+            changed += [d.path for d in fresh]
+    return changed
