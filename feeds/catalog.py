@@ -185,3 +185,14 @@ def group_keys(keys: Iterable[FeedKey]) -> list[FeedKey]:
     """Sort keys latest first, then sections, countries, combos."""
     order = {"latest": 0, "section": 1, "country": 2, "combo": 3}
     return sorted(keys, key=lambda k: (order[k.kind], k.section or "", k.country or ""))
+
+
+def surrogate_keys(feed: str) -> tuple[str, ...]:
+    """A document's CDN purge keys: its feed, its section, its country (`Surrogate-Key`)."""
+    key = parse_name(feed)
+    if key is None:
+        return ()
+    own = "feed-" + key.name.replace("/", "-").lower()
+    section = (f"section-{key.section}",) if key.section else ()
+    country = (f"country-{key.country.lower()}",) if key.country else ()
+    return (own, *section, *country)

@@ -33,6 +33,7 @@ class Site:
     cache_max_age: int = 300
     publish_guard_share: float = 0.5
     current_days: int = 30  # retention.current_days: the publish guard's notion of aging out
+    purge: bool = False  # [cdn] purge_url set: changed documents are purged before pings
     section_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     section_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     section_links: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

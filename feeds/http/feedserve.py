@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from feeds.catalog import is_history_path
+from feeds.catalog import is_history_path, surrogate_keys
 from feeds.http.cache import DocumentCache, Prepared
 from feeds.http.conditional import choose_coding, is_fresh, matched_etag
 from feeds.metrics import HTTP_RESPONSES
@@ -212,6 +212,12 @@ def _build_ready(responder: FeedResponder, doc: Prepared, coding: str) -> _Ready
         (b"vary", b"Accept-Encoding"),
         (b"link", responder.link_header(doc.path).encode()),
     ]
+    keys = surrogate_keys(doc.feed)
+    if keys:  # what a CDN purges by (Fastly reads the first, Cloudflare the second)
+        common += [
+            (b"surrogate-key", " ".join(keys).encode()),
+            (b"cache-tag", ",".join(keys).encode()),
+        ]
     body = doc.bodies[coding]
     extra = [
         (b"content-type", doc.media_type.encode()),

@@ -8,6 +8,7 @@ from scheduler.cli import (
     adopt_commands,
     archive_commands,
     partner_commands,
+    publish_commands,
     service_commands,
     tools,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "archive_commands",
     "main",
     "partner_commands",
+    "publish_commands",
     "service_commands",
     "tools",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlsplit
 
 from feeds.catalog import FORMATS, ComboRule, Format
@@ -20,11 +21,13 @@ from feeds.intake import IntakeRules
 from feeds.site import Site
 from scheduler.config.distribution import read_distribution
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
+from scheduler.config.paths import local_path
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Config, SchedulerSettings, Section
 from scheduler.config.source_entries import read_sources
 from scheduler.config.stage_settings import (
     read_access,
+    read_cdn,
     read_fetch,
     read_normalize,
     read_retention,
@@ -83,8 +86,25 @@ def build(path: Path, r: Reader) -> Config:
         log_format=log_format,
         sections=sections,
         sources=sources,
+        **_outputs(r, base),
         **distribution,
     )
+
+
+def _outputs(r: Reader, base: Path) -> dict[str, Any]:
+    """`[publish]` and `[cdn]`: what a process publishes besides its HTTP answers."""
+    return {"docroot": _docroot(r, base), "cdn": read_cdn(r)}
+
+
+def _docroot(r: Reader, base: Path) -> Path | None:
+    """`[publish] docroot`: a folder (made on first use), from the config's folder."""
+    value = r.optional_string("publish.docroot", None)
+    if not value:
+        return None
+    path = Path(local_path(value, base))
+    if path.exists() and not path.is_dir():
+        r.error("publish.docroot", value, "must be a folder (or not exist yet), not a file")
+    return path
 
 
 def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
@@ -92,6 +112,8 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
     title = r.string("site.title", "newsfeeds")
     language = r.optional_string("site.language", "en")
     contact_url = r.optional_string("site.contact_url", None)
+    # purge before pings when `[cdn] purge_url` is set (read, with its checks, by read_cdn)
+    purge = bool(r.peek("cdn.purge_url"))
     site = Site(
         title,
         base_url,
@@ -101,7 +123,7 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
         icon_url=_optional_url(r, "site.icon_url"),
         copyright=r.optional_string("site.copyright", None),
     )
-    return site, contact_url
+    return dataclasses.replace(site, purge=purge), contact_url
 
 
 def _optional_url(r: Reader, key: str) -> str | None:

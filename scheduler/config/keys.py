@@ -63,6 +63,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "api": ("tokens_env", "max_body_bytes"),
     "admin": ("token_env", "loopback_only"),
     "logging": ("format",),
+    "publish": ("docroot",),
+    "cdn": ("purge_url", "purge_method", "headers_env", "settle_seconds"),
     "sections": ("slug", "title", "description", "aliases", "link"),
     "sources": (
         "id",
