@@ -19,6 +19,7 @@ from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
+from scheduler.config.analytics import read_analytics
 from scheduler.config.distribution import read_distribution
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
 from scheduler.config.paths import local_path
@@ -54,13 +55,11 @@ def build(path: Path, r: Reader) -> Config:
     formats = _formats(r)
     head, contact_url = _head(r, base_url, authority)
     server = read_server(r, base)
-    jitter = r.integer("scheduler.jitter_seconds", 10, low=0)
     feeds = _feeds(r, slugs)
     hubs = tuple(r.url_list("websub.hubs"))
     access = read_access(r)
     log_format = r.choice("logging.format", "text", ("text", "json"))
     redirects, served = read_redirects(r)
-    lease = r.integer("scheduler.lease_seconds", 300, low=1)
     distribution = read_distribution(r, head.title, slugs, feeds.combos, os.environ)
     site = _site(
         head,
@@ -79,7 +78,7 @@ def build(path: Path, r: Reader) -> Config:
         serve=_serve(feeds, redirects, served),
         fetch=fetch,
         retention=retention,
-        scheduler=SchedulerSettings(min_interval, jitter, lease),
+        scheduler=_scheduler(r, min_interval),
         access=access,
         **server,
         contact_url=contact_url,
@@ -87,8 +86,15 @@ def build(path: Path, r: Reader) -> Config:
         sections=sections,
         sources=sources,
         **_outputs(r, base),
+        analytics=read_analytics(r),
         **distribution,
     )
+
+
+def _scheduler(r: Reader, min_interval: int) -> SchedulerSettings:
+    """`[scheduler]`: the shortest poll interval, poll jitter and rebuild lease lifetime."""
+    jitter = r.integer("scheduler.jitter_seconds", 10, low=0)
+    return SchedulerSettings(min_interval, jitter, r.integer("scheduler.lease_seconds", 300, low=1))
 
 
 def _outputs(r: Reader, base: Path) -> dict[str, Any]:
