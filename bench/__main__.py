@@ -10,7 +10,19 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import data, hotpath, ingest, push, readers, rendering, scale, serving, sets, tools
+from bench import (
+    data,
+    docroot,
+    hotpath,
+    ingest,
+    push,
+    readers,
+    rendering,
+    scale,
+    serving,
+    sets,
+    tools,
+)
 from bench.table import Result, render
 from feeds.archive import open_store
 from feeds.build import publish
@@ -50,6 +62,8 @@ def everyday(quick: bool) -> dict[str, Callable[[], list[Result]]]:
         "ingest": lambda: ingest.run(2 if quick else 7),
         "render": lambda: rendering.run(3 if quick else 15),
         "push": push_rows,
+        "docroot": lambda: docroot.serve_rows(2 if quick else 10, 1 if quick else 2),
+        "docroot-push": lambda: docroot.push_rows(EVERYDAY, 4 if quick else 20),
     }
 
 

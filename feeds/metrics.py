@@ -46,6 +46,12 @@ JOB_LAST_SUCCESS = Gauge(
     ["job"],
     registry=REGISTRY,
 )
+PARTNER_ITEMS_HELD = Gauge(
+    "newsfeeds_partner_items_held",
+    "Items held out of a partner's feeds by preflight, by partner and rule",
+    ["partner", "rule"],
+    registry=REGISTRY,
+)
 # bounded labels: family is a row of feeds/readers/consumers.toml or "other"; status is
 # "200", "304" or "other" (never a label per path or per User-Agent string)
 FEED_REQUESTS = Counter(
@@ -58,11 +64,5 @@ FEED_SUBSCRIBERS = Gauge(
     "newsfeeds_feed_subscribers",
     "Subscribers consumers reported over the last day, by family",
     ["family"],
-    registry=REGISTRY,
-)
-PARTNER_ITEMS_HELD = Gauge(
-    "newsfeeds_partner_items_held",
-    "Items held out of a partner's feeds by preflight, by partner and rule",
-    ["partner", "rule"],
     registry=REGISTRY,
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from feeds.archive.tables import UTCDateTime, metadata
+from feeds.archive.tables import metadata
+from feeds.archive.utctype import UTCDateTime
 
 # Requests per feed, consumer family and hour; every process adds its counts in (upsert +=).
 reader_hits = sa.Table(

@@ -42,6 +42,8 @@ class ServeSettings:
     history_max_age: int = 6 * 3600
     refresh_seconds: float = 1.0
     redirects: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # old path -> the feed document served there too (`[[redirects]] serve = true`)
+    served: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def cache_control(self, max_age: int) -> str:
         """Cache-Control for a feed; never `Expires: 0` or no-store (Miniflux ignores ETags)."""
@@ -83,6 +85,7 @@ class App:
             link_header=lambda path: _link_header(site, path),
             redirects=settings.redirects,
             is_current=is_current,
+            served=settings.served,
             tally=analytics.tally if analytics else None,
             throttle=analytics.throttle if analytics else None,
         )
@@ -115,7 +118,7 @@ class App:
             if path.startswith("/partners/"):
                 await self.partners(scope, receive, send)
                 return
-            if path in self.settings.redirects:
+            if path in self.settings.redirects or path in self.settings.served:
                 await self.feeds(scope, receive, send)
                 return
 

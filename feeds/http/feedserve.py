@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 
 from starlette.concurrency import run_in_threadpool
@@ -11,50 +10,13 @@ from starlette.types import Receive, Scope, Send
 
 from feeds.http.cache import DocumentCache, Prepared
 from feeds.http.conditional import choose_coding, is_fresh, matched_etag
+from feeds.http.paths import feed_name, redirect_target
 from feeds.http.ready import Headers, Ready, build_ready, with_etag
 from feeds.metrics import HTTP_RESPONSES
 from feeds.readers.tally import Tally
 from feeds.readers.throttle import Throttle
 
 log = logging.getLogger(__name__)
-
-FEED_PATH = re.compile(
-    r"^/feeds/(latest|section/[a-z0-9-]+(?:/[a-z]{2})?|country/[a-z]{2})"
-    r"(?:/archive/[1-9][0-9]{0,8})?\.(?:rss|atom|json)$"
-)
-# the Google News sitemap (feeds/build/newsmap.py): one file, an index, hourly files
-SITEMAP_PATH = re.compile(r"^/sitemaps/news(?:-index|-[0-9]{10}(?:-[1-9][0-9]{0,4})?)?\.xml$")
-# a partner's profile of a feed (feeds/partners.py): no history pages, no JSON
-PARTNER_PATH = re.compile(
-    r"^/(partners/[a-z0-9][a-z0-9-]*/"
-    r"(?:latest|section/[a-z0-9-]+(?:/[a-z]{2})?|country/[a-z]{2}))\.(?:rss|atom)$"
-)
-
-
-def feed_name(path: str) -> str | None:
-    """The feed a document path belongs to (history pages included), or None."""
-    m = FEED_PATH.match(path)
-    if m:
-        return m.group(1)
-    m = PARTNER_PATH.match(path)
-    if m:
-        return m.group(1)
-    return "sitemaps/news" if SITEMAP_PATH.match(path) else None
-
-
-def redirect_target(redirects: Mapping[str, str], path: str) -> str | None:
-    """Where a moved feed went: an exact `from`, or a `from` stem followed by . or /.
-
-    A stem rule (from = "/feeds/section/sport") covers every format, country and archive
-    page of the renamed section. "" means gone (410).
-    """
-    exact = redirects.get(path)
-    if exact is not None:
-        return exact
-    for src, dst in redirects.items():
-        if path.startswith(src) and path[len(src) : len(src) + 1] in (".", "/"):
-            return dst + path[len(src) :] if dst else ""
-    return None
 
 
 def _is_plain(scope: Scope) -> bool:
@@ -81,6 +43,7 @@ class FeedResponder:
         link_header: Callable[[str], str],
         redirects: Mapping[str, str],
         is_current: Callable[[str], bool],
+        served: Mapping[str, str] | None = None,
         tally: Tally | None = None,
         throttle: Throttle | None = None,
     ) -> None:
@@ -90,6 +53,8 @@ class FeedResponder:
         self.history_cache_control = history_cache_control.encode()
         self.link_header = link_header
         self.redirects = redirects
+        # old path -> the feed served there too (`[[redirects]] serve = true`)
+        self.served = {old: feed_name(target) for old, target in (served or {}).items()}
         self.is_current = is_current
         self._current_memo: dict[str, bool] = {}
         self._coding_memo: dict[tuple[bytes | None, bool], str] = {}
@@ -125,7 +90,7 @@ class FeedResponder:
 
     async def _miss(self, scope: Scope, send: Send, path: str, plain: bool, *, head: bool) -> None:
         """Not cached: check the path is a feed's, then read it through from the archive."""
-        name = feed_name(path) if plain else None
+        name = (feed_name(path) or self.served.get(path)) if plain else None
         if name is None:
             await _plain(send, 404, b"no such feed\n", [])
             return

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from feeds.catalog import is_history_path
+from feeds.catalog import is_history_path, surrogate_keys
 from feeds.http.cache import Prepared
 
 Headers = list[tuple[bytes, bytes]]
@@ -40,6 +40,12 @@ def build_ready(responder: HeaderSettings, doc: Prepared, coding: str) -> Ready:
         (b"vary", b"Accept-Encoding"),
         (b"link", responder.link_header(doc.path).encode()),
     ]
+    keys = surrogate_keys(doc.feed)
+    if keys:  # what a CDN purges by (Fastly reads the first, Cloudflare the second)
+        common += [
+            (b"surrogate-key", " ".join(keys).encode()),
+            (b"cache-tag", ",".join(keys).encode()),
+        ]
     body = doc.bodies[coding]
     extra = [
         (b"content-type", doc.media_type.encode()),

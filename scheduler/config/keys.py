@@ -64,6 +64,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "api": ("tokens_env", "max_body_bytes"),
     "admin": ("token_env", "loopback_only"),
     "logging": ("format",),
+    "publish": ("docroot",),
+    "cdn": ("purge_url", "purge_method", "headers_env", "settle_seconds"),
     "sections": ("slug", "title", "description", "aliases", "link"),
     "sources": (
         "id",
@@ -81,7 +83,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "authoritative",
         *EVERY_OPTION,
     ),
-    "redirects": ("from", "to"),
+    "redirects": ("from", "to", "serve"),
     "sitemaps": ("publication_name", "hosts"),
     "analytics": ("enabled", "retention_days", "access_log", "throttle", "min_poll_seconds"),
     "partners": ("id", "profile", "feeds", "formats", "auth_env", "logo_url"),

@@ -51,6 +51,16 @@ class AccessSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CdnConfig:
+    """`[cdn]`: purge changed documents before their WebSub pings."""
+
+    purge_url: str
+    purge_method: str = "POST"
+    headers_env: str | None = None  # an environment variable of `Name: value` lines
+    settle_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration, one typed object per stage."""
 
@@ -72,6 +82,8 @@ class Config:
     sources: tuple[SourceSpec, ...]
     http_limits: HttpLimits = field(default_factory=HttpLimits)  # [server] limits
     store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
+    docroot: Path | None = None  # [publish] docroot: a folder nginx or a CDN serves
+    cdn: CdnConfig | None = None  # [cdn], when purge_url is set
     sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)  # [analytics]
     partners: tuple[Partner, ...] = ()  # [[partners]]: partner profiles of feeds

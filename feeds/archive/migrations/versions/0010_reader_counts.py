@@ -1,14 +1,14 @@
 """reader counts: requests, subscribers and pickups per feed, consumer family and hour
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
