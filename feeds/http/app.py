@@ -84,6 +84,7 @@ class App:
             Route("/", pages.index),
             Route("/feeds.opml", pages.opml),
             Route("/feeds/style.xsl", pages.style),
+            Route("/feeds/{name:path}.html", pages.preview),
             Route("/healthz", pages.healthz),
             Route("/metrics", pages.metrics),
             Route("/status", pages.status_html),
@@ -96,7 +97,7 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            if path.startswith(("/feeds/", "/sitemaps/")) and path != "/feeds/style.xsl":
+            if path.startswith(("/feeds/", "/sitemaps/")) and not _is_page(path):
                 await self.feeds(scope, receive, send)
                 return
             if path.startswith("/partners/"):
@@ -137,6 +138,11 @@ class App:
             except Exception:
                 log.warning("archive not reachable; serving cached documents", exc_info=True)
             await asyncio.sleep(self.settings.refresh_seconds)
+
+
+def _is_page(path: str) -> bool:
+    """A page for people under /feeds/ (the stylesheet, a preview), not a feed document."""
+    return path == "/feeds/style.xsl" or path.endswith(".html")
 
 
 def _link_header(site: Site, path: str) -> str:
