@@ -92,10 +92,13 @@ def _body(site: Site, feeds: list[Listed], headlines: Mapping[FeedKey, list[Entr
             key=lambda f: country_name(f.key.country or ""),
         )
     ]
-    parts = [("Latest", "".join(latest)), ("Sections", "".join(sections))]
-    if countries:
-        parts.append(("Countries", _fold(countries, "all")))
-    return "".join(f"<h2>{h}</h2><ul>{body}</ul>" for h, body in parts if body)
+    parts = [("Latest", _list(latest)), ("Sections", _list(sections))]
+    parts.append(("Countries", _fold(countries, "all")))
+    return "".join(f"<h2>{h}</h2>{body}" for h, body in parts if body)
+
+
+def _list(items: list[str]) -> str:
+    return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
 def _fold(items: list[str], how: str) -> str:
