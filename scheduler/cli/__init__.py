@@ -4,7 +4,20 @@ Importing this package registers every command on `main`; the command modules im
 group, never each other or this package, so nothing here imports in a circle.
 """
 
-from scheduler.cli import adopt_commands, archive_commands, service_commands, tools
+from scheduler.cli import (
+    adopt_commands,
+    archive_commands,
+    partner_commands,
+    service_commands,
+    tools,
+)
 from scheduler.cli.base import main
 
-__all__ = ["adopt_commands", "archive_commands", "main", "service_commands", "tools"]
+__all__ = [
+    "adopt_commands",
+    "archive_commands",
+    "main",
+    "partner_commands",
+    "service_commands",
+    "tools",
+]

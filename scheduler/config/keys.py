@@ -5,7 +5,16 @@ from __future__ import annotations
 from sources.kinds import EVERY_OPTION
 
 SCHEMA: dict[str, tuple[str, ...]] = {
-    "site": ("title", "base_url", "authority", "language", "contact_url"),
+    "site": (
+        "title",
+        "base_url",
+        "authority",
+        "language",
+        "contact_url",
+        "logo_url",
+        "icon_url",
+        "copyright",
+    ),
     "server": (
         "host",
         "port",
@@ -54,7 +63,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "api": ("tokens_env", "max_body_bytes"),
     "admin": ("token_env", "loopback_only"),
     "logging": ("format",),
-    "sections": ("slug", "title", "description", "aliases"),
+    "sections": ("slug", "title", "description", "aliases", "link"),
     "sources": (
         "id",
         "kind",
