@@ -22,7 +22,7 @@ from feeds.archive import documents as docs
 from feeds.archive.engine import Store
 from feeds.catalog import is_history_path
 from feeds.docroot import files
-from feeds.http import discovery
+from feeds.http import discovery, index_page
 from feeds.http.paths import redirect_target
 from feeds.site import Site
 
@@ -122,7 +122,9 @@ class Docroot:
         newest = max((f.changed for f in listed), default=None)
         mtime = int(newest.timestamp()) if newest else 0
         bodies = {
-            "/": discovery.index_html(self.site, listed).encode(),
+            "/": index_page.index_html(
+                self.site, listed, discovery.headlines(self.store, listed, index_page.HEADLINES)
+            ).encode(),
             "/feeds.opml": discovery.opml(self.site, listed).encode(),
         }
         if not self._style_written:
