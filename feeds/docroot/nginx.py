@@ -112,8 +112,7 @@ def _location(
             "    add_header X-Content-Type-Options nosniff;",
             "    add_header Surrogate-Key $newsfeeds_keys;",
             "    add_header Cache-Tag $newsfeeds_tags;",
-            "    try_files $uri =404;",
-            "}",
+            "}",  # no try_files: its stat would come on top of the static module's open
         ]
     return out
 
