@@ -19,9 +19,12 @@ from datetime import datetime, timedelta
 from lxml import etree
 from sqlalchemy.engine import Connection
 
+from feeds.archive import documents as docs
 from feeds.archive import events, losses
 from feeds.archive.documents import Document
+from feeds.build.compose import Rendered, render_feed
 from feeds.metrics import GUARD_REFUSALS
+from feeds.site import Site
 
 log = logging.getLogger(__name__)
 
@@ -111,3 +114,34 @@ def listed_guids(doc: Document) -> list[str]:
     if doc.path.endswith(".atom"):
         return [str(e.findtext(f"{_ATOM}id")) for e in root.iter(f"{_ATOM}entry")]
     return [str(i.findtext("guid")) for i in root.iter("item")]
+
+
+def verdict(conn: Connection, site: Site, rendered: Rendered) -> Refusal | None:
+    """The guard's verdict on a fresh rendering: a refusal, or None to publish it."""
+    return check(
+        conn,
+        rendered.feed,
+        rendered.current,
+        available=rendered.available,
+        explained=rendered.explained,
+        share=site.publish_guard_share,
+        current_days=site.current_days,
+        full=site.items,
+    )
+
+
+def hold_back(
+    conn: Connection, site: Site, rendered: Rendered, refusal: Refusal, now: datetime
+) -> Rendered | None:
+    """The feed rendered again with the items the refused drop would lose kept in, when
+    something new arrived (held back are only the drop, never new arrivals); else None."""
+    last_good = docs.get(conn, refusal.path)
+    fresh = next((d for d in rendered.current if d.path == refusal.path), None)
+    if last_good is None or fresh is None:
+        return None
+    listed = listed_guids(last_good)
+    if not set(listed_guids(fresh)) - set(listed):
+        return None
+    cutoff = now - timedelta(days=site.current_days)
+    held = losses.live_by_guid(conn, listed, cutoff)
+    return render_feed(conn, site, rendered.feed, now, held=held) if held else None

@@ -12,11 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.engine import Connection
-
 from feeds import crashpoints
-from feeds.archive import documents as docs
-from feeds.archive import forcing, history_changes, losses, queue
+from feeds.archive import forcing, history_changes, queue
 from feeds.archive.engine import Store
 from feeds.build import guard
 from feeds.build.compose import Rendered, render_feed, render_pages
@@ -65,8 +62,8 @@ def rebuild_one(
     with store.snapshot() as conn:
         rendered = render_feed(conn, site, feed, now)
         forced = force or forcing.is_forced(conn, feed, seq)
-        refusal = None if forced else _guard(conn, site, rendered)
-        held = None if refusal is None else _hold_back(conn, site, rendered, refusal, now)
+        refusal = None if forced else guard.verdict(conn, site, rendered)
+        held = None if refusal is None else guard.hold_back(conn, site, rendered, refusal, now)
     crashpoints.reach("mid-render")
     if refusal is not None and held is None:
         with store.begin() as conn:  # nothing new arrived: the last good documents stay
@@ -85,37 +82,6 @@ def rebuild_one(
         queue.finish(conn, feed, owner, seq)
         crashpoints.reach("before-document-commit")
     return changed + on_pages  # current documents first, as subscribers see them
-
-
-def _guard(conn: Connection, site: Site, rendered: Rendered) -> guard.Refusal | None:
-    """The publish guard's verdict on a fresh rendering (feeds/build/guard.py)."""
-    return guard.check(
-        conn,
-        rendered.feed,
-        rendered.current,
-        available=rendered.available,
-        explained=rendered.explained,
-        share=site.publish_guard_share,
-        current_days=site.current_days,
-        full=site.items,
-    )
-
-
-def _hold_back(
-    conn: Connection, site: Site, rendered: Rendered, refusal: guard.Refusal, now: datetime
-) -> Rendered | None:
-    """The feed rendered again with the items the refused drop would lose kept in, when
-    something new arrived (held back are only the drop, never new arrivals); else None."""
-    last_good = docs.get(conn, refusal.path)
-    fresh = next((d for d in rendered.current if d.path == refusal.path), None)
-    if last_good is None or fresh is None:
-        return None
-    listed = guard.listed_guids(last_good)
-    if not set(guard.listed_guids(fresh)) - set(listed):
-        return None
-    cutoff = now - timedelta(days=site.current_days)
-    held = losses.live_by_guid(conn, listed, cutoff)
-    return render_feed(conn, site, rendered.feed, now, held=held) if held else None
 
 
 def _store_stale_pages(
