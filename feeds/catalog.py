@@ -156,6 +156,8 @@ class FeedMeta:
     icon_url: str | None = None
     logo_url: str | None = None
     author_name: str | None = None
+    copyright: str | None = None  # RSS copyright, Atom rights
+    home: str | None = None  # the channel link when not the site's home (a section's page)
     stylesheet_path: str | None = "/feeds/style.xsl"
     # RFC 5005 links, as URL path stems (render adds the format's extension):
     current_stem: str | None = None

@@ -46,3 +46,9 @@ JOB_LAST_SUCCESS = Gauge(
     ["job"],
     registry=REGISTRY,
 )
+PARTNER_ITEMS_HELD = Gauge(
+    "newsfeeds_partner_items_held",
+    "Items held out of a partner's feeds by preflight, by partner and rule",
+    ["partner", "rule"],
+    registry=REGISTRY,
+)

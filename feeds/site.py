@@ -36,7 +36,11 @@ class Site:
     purge: bool = False  # [cdn] purge_url set: changed documents are purged before pings
     section_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     section_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    section_links: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     rights: Mapping[str, tuple[Rights, bool]] = field(default_factory=lambda: MappingProxyType({}))
+    logo_url: str | None = None  # site.logo_url: RSS image, Atom logo
+    icon_url: str | None = None  # site.icon_url: Atom icon, JSON Feed icon and favicon
+    copyright: str | None = None  # site.copyright: RSS copyright, Atom rights
 
     @property
     def excluded_sources(self) -> frozenset[str]:
@@ -82,4 +86,8 @@ def meta_for(site: Site, name: str) -> FeedMeta:
         hubs=site.hubs,
         ttl_minutes=max(1, site.cache_max_age // 60),
         author_name=site.title,
+        icon_url=site.icon_url,
+        logo_url=site.logo_url,
+        copyright=site.copyright,
+        home=site.section_links.get(key.section or ""),
     )

@@ -8,6 +8,7 @@ process's open-file limit.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import resource
@@ -24,6 +25,7 @@ from feeds.archive.engine import Store
 from feeds.http.admin import AdminAccess
 from feeds.http.api import PushApi, PushSettings, parse_tokens
 from feeds.http.app import App
+from feeds.http.held import held_rows
 from feeds.http.protocol import HttpLimits, LimitedConfig
 from feeds.intake.push import PushIntake
 from scheduler.clock import utcnow
@@ -68,6 +70,7 @@ def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
         # config load checked each auth_env is set; a partner without one is open, and
         # one whose variable is empty by now admits nobody (feeds/http/partner_gate.py)
         partner_secrets={p.id: env.get(p.auth_env, "") for p in cfg.partners if p.auth_env},
+        held=functools.partial(held_rows, store, cfg.site, cfg.partners, utcnow),
     )
 
 

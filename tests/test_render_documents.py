@@ -45,6 +45,8 @@ META = FeedMeta(
     icon_url="https://news.example/icon.png",
     logo_url="https://news.example/logo.png",
     author_name="The Newsroom",
+    copyright="© 2024 The Newsroom",
+    home="https://news.example/world/",
     current_stem=None,
     prev_archive_stem="/feeds/section/world/archive/7",
 )
@@ -164,7 +166,7 @@ def test_xml_parses_strictly_and_with_feedparser(fmt: Format) -> None:
 def test_rss_channel_fields() -> None:
     channel = etree.fromstring(_doc("rss")).find("channel")
     assert channel is not None
-    assert channel.findtext("link") == "https://news.example/"
+    assert channel.findtext("link") == "https://news.example/world/"  # the section link
     selfs = channel.findall("atom:link[@rel='self']", RSS_NS)
     assert [(s.get("href"), s.get("type")) for s in selfs] == [
         (META.self_url("rss"), "application/rss+xml")
@@ -176,7 +178,7 @@ def test_rss_channel_fields() -> None:
     )
     # Article 3 was updated after every other article was published or updated.
     assert channel.findtext("lastBuildDate") == "Sat, 04 May 2024 06:45:00 +0000"
-    assert channel.findtext("image/link") == "https://news.example/"
+    assert channel.findtext("image/link") == "https://news.example/world/"
 
 
 def test_rss_namespaces_are_exact() -> None:
@@ -240,7 +242,7 @@ def test_atom_feed_and_entries() -> None:
     assert feed.findtext("a:updated", namespaces=ATOM_NS) == "2024-05-04T06:45:00Z"
     links = {(ln.get("rel"), ln.get("href")) for ln in feed.findall("a:link", ATOM_NS)}
     assert ("self", META.self_url("atom")) in links
-    assert ("alternate", "https://news.example/") in links
+    assert ("alternate", "https://news.example/world/") in links
     assert ("hub", "https://hub.example/") in links
     assert feed.findtext("a:author/a:name", namespaces=ATOM_NS) == "The Newsroom"
     entries = feed.findall("a:entry", ATOM_NS)

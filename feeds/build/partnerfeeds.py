@@ -9,6 +9,7 @@ index, OPML or discovery link lists.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
@@ -20,7 +21,9 @@ from feeds.archive.engine import Store
 from feeds.build.compose import publishable
 from feeds.build.drafts import prepare
 from feeds.catalog import FeedMeta, Format
+from feeds.metrics import PARTNER_ITEMS_HELD
 from feeds.partners import Partner, dressing_for
+from feeds.preflight import PACKS, Verdict, preflight
 from feeds.render import render_within_budget
 from feeds.site import Site, meta_for
 from sources.model.article import Article
@@ -45,14 +48,22 @@ def candidates(conn: Connection, site: Site, feed: str) -> list[Article]:
     return [p for p in (publishable(a, site) for a in found) if p is not None]
 
 
+def check(conn: Connection, site: Site, partner: Partner, feed: str, now: datetime) -> Verdict:
+    """Preflight one partner feed: what it serves now, what it holds and why."""
+    meta = partner_meta(site, partner, feed)
+    return preflight(partner, meta, candidates(conn, site, feed), now, site.hubs)
+
+
 def compose(
     conn: Connection, site: Site, partner: Partner, feed: str, now: datetime
-) -> list[docs.Document]:
-    """Every format of one partner feed (nothing stored)."""
+) -> tuple[list[docs.Document], Verdict]:
+    """Every format of one partner feed, and its preflight (nothing stored)."""
     meta = partner_meta(site, partner, feed)
-    articles = candidates(conn, site, feed)
+    verdict = check(conn, site, partner, feed, now)
+    articles = verdict.kept
     stored = {} if articles else docs.versions_of(conn, _paths(partner, feed))
-    return [_document(site, partner, meta, fmt, articles, now, stored) for fmt in partner.formats]
+    made = [_document(site, partner, meta, fmt, articles, now, stored) for fmt in partner.formats]
+    return made, verdict
 
 
 def _paths(partner: Partner, feed: str) -> list[str]:
@@ -113,10 +124,33 @@ def refresh(
             if feeds is not None and feed not in feeds:
                 continue
             with store.snapshot() as conn:
-                made = compose(conn, site, partner, feed, now)
+                made, verdict = compose(conn, site, partner, feed, now)
             with store.begin(derived=True) as conn:
                 known = docs.etags_of(conn, [d.path for d in made])
                 fresh = [d for d in made if known.get(d.path) != d.etag]
                 docs.put_many(conn, fresh)
             changed += [d.path for d in fresh]
+            _count(partner, feed, verdict)
     return changed
+
+
+def _count(partner: Partner, feed: str, verdict: Verdict) -> None:
+    """Set newsfeeds_partner_items_held for this feed: every rule, so a release shows as 0."""
+    names = {rule.name for rule in PACKS[partner.profile].items} | {"image-size-pending"}
+    by_rule = Counter(h.rule for h in verdict.held)
+    HELD_BY_FEED[(partner.id, feed)] = {n: by_rule.get(n, 0) for n in names}
+    for name in names:
+        total = sum(c.get(name, 0) for (p, _), c in HELD_BY_FEED.items() if p == partner.id)
+        PARTNER_ITEMS_HELD.labels(partner.id, name).set(total)
+
+
+# (partner, feed) -> held items by rule, at this process's last build of that partner feed
+HELD_BY_FEED: dict[tuple[str, str], dict[str, int]] = {}
+
+
+def check_all(
+    store: Store, site: Site, partners: Sequence[Partner], now: datetime
+) -> list[Verdict]:
+    """Preflight every feed of these partners as the archive stands (nothing stored)."""
+    with store.snapshot() as conn:
+        return [check(conn, site, p, feed, now) for p in partners for feed in p.feeds]

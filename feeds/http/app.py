@@ -21,6 +21,7 @@ from feeds.archive.engine import Store
 from feeds.http.admin import AdminAccess, AdminGuard
 from feeds.http.cache import DocumentCache
 from feeds.http.feedserve import FeedResponder
+from feeds.http.held import Rows
 from feeds.http.pages import Pages
 from feeds.http.partner_gate import PartnerGate
 from feeds.metrics import HTTP_RESPONSES
@@ -67,6 +68,7 @@ class App:
         extra_routes: list[Route] | None = None,
         admin: AdminAccess | None = None,
         partner_secrets: Mapping[str, str] | None = None,
+        held: Callable[[], Rows] | None = None,
     ) -> None:
         self.cache = DocumentCache(store)
         self.settings = settings
@@ -80,6 +82,8 @@ class App:
         )
         self.partners = PartnerGate(self.feeds, partner_secrets or {})
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
+        if held is not None:
+            pages.held = held
         routes = [
             Route("/", pages.index),
             Route("/feeds.opml", pages.opml),

@@ -22,6 +22,7 @@ from feeds.archive import events, source_state
 from feeds.archive.engine import Store
 from feeds.build import guard
 from feeds.http import discovery
+from feeds.http import held as held_items
 from feeds.http.conditional import http_date, is_fresh
 from feeds.http.health import Health
 from feeds.metrics import REGISTRY, SOURCES_FAILING
@@ -115,8 +116,9 @@ class Pages:
         configured: list[tuple[str, str, str]],
         stylesheet: bytes,
         is_current: Callable[[str], bool] = lambda _: True,
+        held: Callable[[], held_items.Rows] = lambda: {"held": [], "problems": []},
     ) -> None:
-        self.store, self.site, self.configured = store, site, configured
+        self.store, self.site, self.configured, self.held = store, site, configured, held
         self.stylesheet, self.is_current = stylesheet, is_current
         self.health = Health(self._ping)
 
@@ -165,11 +167,15 @@ class Pages:
     async def status_json(self, request: Request) -> Response:
         rows = await run_in_threadpool(status_rows, self.store, self.configured)
         refusals = await run_in_threadpool(refusal_rows, self.store)
-        return JSONResponse({"sources": rows, "publish_guard_refusals": refusals})
+        held = await run_in_threadpool(self.held)
+        return JSONResponse(
+            {"sources": rows, "publish_guard_refusals": refusals, "partner_feeds": held}
+        )
 
     async def status_html(self, request: Request) -> Response:
         rows = await run_in_threadpool(status_rows, self.store, self.configured)
         refusals = await run_in_threadpool(refusal_rows, self.store)
+        held = await run_in_threadpool(self.held)
         trs = "".join(
             "<tr>"
             + "".join(
@@ -195,5 +201,6 @@ class Pages:
             "<h1>Source status</h1><table><tr><th>id</th><th>kind</th><th>healthy</th>"
             "<th>last success</th><th>last error</th><th>failures</th><th>next due</th>"
             f"<th>retired</th></tr>{trs}</table>"
-            f"<p>{escape(json.dumps(len(rows)))} sources</p>{refusals_html(refusals)}</body></html>"
+            f"<p>{escape(json.dumps(len(rows)))} sources</p>{refusals_html(refusals)}"
+            f"{held_items.held_html(held)}</body></html>"
         )

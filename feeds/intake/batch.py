@@ -13,6 +13,7 @@ from feeds.intake.adoption import adopted_for, with_legacy_ids
 from feeds.intake.normal import article_of
 from feeds.intake.rules import IntakeResult, IntakeRules
 from feeds.intake.stored import as_edit, as_stored
+from feeds.intake.versions import Versions
 from sources.model.article import Article
 from sources.model.raw import RawItem
 from sources.model.spec import SourceSpec
@@ -56,6 +57,7 @@ class Batch:
         self.adopted: dict[str, list[legacy.Adopted]] = {}  # probe key -> legacy items
         self.claim_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.guids: dict[str, str] = {}  # guids given by this batch -> their article
+        self.versions = Versions(conn, source, rules.normalize, now)
 
     def take(self, items: Sequence[RawItem]) -> None:
         """Take every item in order, then write what is left and queue the touched feeds."""
@@ -98,6 +100,7 @@ class Batch:
             stored.raw_hash == raw.content_hash()  # a re-poll, not an edit
             or (stored.source_id != self.source.id and not self.source.authoritative)  # first wins
             or stored.id in self.known.pruned  # retention's marker: it stays as it is
+            or self.versions.supersedes(stored, raw)  # an older version delivered again
         ):
             self._add_keys(stored.id, keys)
             result.unchanged += 1
@@ -117,6 +120,7 @@ class Batch:
         if claimed:  # its first sight: the ids and dates its legacy feeds served
             article = with_legacy_ids(article, claimed)
         self._store(article, raw, first_seen, is_new=stored is None)
+        self.versions.note(article.id, raw, first_seen)
         self._add_keys(article.id, keys)
         if claimed:  # later arrivals by any of the legacy keys are this article
             self._add_keys(article.id, self._legacy_keys(claimed))

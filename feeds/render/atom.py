@@ -54,6 +54,8 @@ def _feed(meta: FeedMeta, articles: Sequence[Article], deleted: Sequence[Tombsto
     fg.generator(clean(meta.generator))
     if meta.language:
         fg.language(clean(meta.language))
+    if meta.copyright:
+        fg.rights(clean(meta.copyright))
     if meta.icon_url:
         fg.icon(clean(meta.icon_url))
     if meta.logo_url:

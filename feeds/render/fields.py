@@ -92,8 +92,8 @@ def title_of(article: Article) -> str:
 
 
 def home_url(meta: FeedMeta) -> str:
-    """The site's home page: the channel link and the Atom alternate link."""
-    return f"{meta.base_url}/"
+    """The channel link and the Atom alternate link: the section's page, else the site's."""
+    return meta.home or f"{meta.base_url}/"
 
 
 def authors_of(article: Article) -> list[str]:

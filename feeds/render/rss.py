@@ -52,6 +52,8 @@ def _channel(meta: FeedMeta, articles: Sequence[Article]) -> Any:
     fg.docs("https://www.rssboard.org/rss-specification")
     if meta.language:
         fg.language(clean(meta.language))
+    if meta.copyright:
+        fg.rights(clean(meta.copyright))  # feedgen writes it as RSS <copyright>
     if meta.logo_url:
         # RSS Profile §4.1.1.9: image link and title must match the channel's.
         fg.image(url=clean(meta.logo_url), title=title, link=home)

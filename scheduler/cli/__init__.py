@@ -7,6 +7,7 @@ group, never each other or this package, so nothing here imports in a circle.
 from scheduler.cli import (
     adopt_commands,
     archive_commands,
+    partner_commands,
     publish_commands,
     service_commands,
     tools,
@@ -17,6 +18,7 @@ __all__ = [
     "adopt_commands",
     "archive_commands",
     "main",
+    "partner_commands",
     "publish_commands",
     "service_commands",
     "tools",

@@ -34,6 +34,7 @@ from scheduler.config.stage_settings import (
 )
 from sources.model.rights import is_published
 from sources.model.spec import NormalizeSettings, SourceSpec
+from sources.normalize.urls import is_web_url
 
 
 def build(path: Path, r: Reader) -> Config:
@@ -109,10 +110,27 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
     title = r.string("site.title", "newsfeeds")
     language = r.optional_string("site.language", "en")
     contact_url = r.optional_string("site.contact_url", None)
-    # purge before pings when `[cdn] purge_url` is set (read, with its checks, by read_cdn)
-    purge = bool(r.peek("cdn.purge_url"))
-    site = Site(title=title, base_url=base_url, authority=authority, language=language)
-    return dataclasses.replace(site, purge=purge), contact_url
+    site = Site(
+        title,
+        base_url,
+        authority,
+        language,
+        logo_url=_optional_url(r, "site.logo_url"),
+        icon_url=_optional_url(r, "site.icon_url"),
+        copyright=r.optional_string("site.copyright", None),
+        # purge before pings when `[cdn] purge_url` is set (read, with its checks, by read_cdn)
+        purge=bool(r.peek("cdn.purge_url")),
+    )
+    return site, contact_url
+
+
+def _optional_url(r: Reader, key: str) -> str | None:
+    """An optional absolute http(s) URL."""
+    value = r.optional_string(key, None)
+    if value is not None and not is_web_url(value):
+        r.error(key, value, "must be an absolute http(s) URL")
+        return None
+    return value
 
 
 def _serve(feeds: _Feeds, redirects: MappingProxyType[str, str]) -> ServeSettings:
@@ -150,6 +168,7 @@ def _site(
         current_days=current_days,
         section_titles=MappingProxyType({s.slug: s.title for s in sections}),
         section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
+        section_links=MappingProxyType({s.slug: s.link for s in sections if s.link}),
         rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from types import MappingProxyType
+from typing import Any
 
 import pycountry
 
@@ -12,6 +13,7 @@ from scheduler.config.reader import Reader
 from scheduler.config.settings import Section
 from scheduler.config.source_entries import labels
 from sources.normalize.taxonomy import slug_key
+from sources.normalize.urls import is_web_url
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -33,12 +35,22 @@ def read_sections(r: Reader) -> tuple[Section, ...]:
             title=r.string(f"{key}.title", slug.title(), item=item),
             description=r.string(f"{key}.description", "", item=item),
             aliases=r.strings(f"{key}.aliases", (), item=item),
+            link=_link(r, f"{key}.link", item),
         )
         _claim_aliases(r, key, section, claimed)
         out.append(section)
     if not out:
         r.error("sections", [], "at least one [[sections]] entry is required")
     return tuple(out)
+
+
+def _link(r: Reader, key: str, item: dict[str, Any]) -> str | None:
+    """An optional absolute http(s) URL of a table entry."""
+    value = r.optional_string(key, None, item=item)
+    if value is not None and not is_web_url(value):
+        r.error(key, value, "must be an absolute http(s) URL")
+        return None
+    return value
 
 
 def _claim_aliases(r: Reader, key: str, section: Section, claimed: dict[str, str]) -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from sources.kinds import EVERY_OPTION
 
 SCHEMA: dict[str, tuple[str, ...]] = {
-    "site": ("title", "base_url", "authority", "language", "contact_url"),
+    "site": (
+        "title",
+        "base_url",
+        "authority",
+        "language",
+        "contact_url",
+        "logo_url",
+        "icon_url",
+        "copyright",
+    ),
     "server": (
         "host",
         "port",
@@ -56,7 +65,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "logging": ("format",),
     "publish": ("docroot",),
     "cdn": ("purge_url", "purge_method", "headers_env", "settle_seconds"),
-    "sections": ("slug", "title", "description", "aliases"),
+    "sections": ("slug", "title", "description", "aliases", "link"),
     "sources": (
         "id",
         "kind",

@@ -26,6 +26,7 @@ class Section:
     title: str
     description: str
     aliases: tuple[str, ...]
+    link: str | None = None  # the section's home page on the website: its feeds' channel link
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,11 @@ Drop-folder format
 - `*.json`: one object, or a list of objects;
 - `*.ndjson`: one object per non-blank line.
 
-Files are read in name order (so a later export of the same `id` is an update) and
-only once they have settled: names starting with `.` or ending in `.tmp`/`.part` are
-still being written (a CMS should write there, then rename), and a file modified
-within `options["settle_seconds"]` (default 2) seconds is skipped until the next poll.
+Files are read in name order (so a later export of the same `id` is an update, unless it
+is dated before the stored version: feeds/intake/versions.py) and only once they have
+settled: names starting with `.` or ending in `.tmp`/`.part` are still being written (a
+CMS should write there, then rename), and a file modified within
+`options["settle_seconds"]` (default 2) seconds is skipped until the next poll.
 
 Each object (UTF-8; every field optional except that an object needs a `title` or a
 `url`; unknown fields are ignored and named in the poll's warning, as the push API names
