@@ -167,9 +167,12 @@ class FeedMeta:
     page_stem: str | None = None  # when set, the document is served at page_stem.{fmt}
     # an empty feed's updated/lastBuildDate: its document's stored change time (build/drafts.py)
     empty_updated: datetime | None = None
+    self_path: str | None = None  # served at this path instead (`[[redirects]] serve = true`)
 
     def self_url(self, fmt: Format) -> str:
         """The absolute URL this document is served at; never taken from a request."""
+        if self.self_path:
+            return f"{self.base_url}{self.self_path}"
         stem = self.page_stem or self.key.stem
         return f"{self.base_url}{stem}.{fmt}"
 

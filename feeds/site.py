@@ -41,6 +41,8 @@ class Site:
     logo_url: str | None = None  # site.logo_url: RSS image, Atom logo
     icon_url: str | None = None  # site.icon_url: Atom icon, JSON Feed icon and favicon
     copyright: str | None = None  # site.copyright: RSS copyright, Atom rights
+    # a feed document's path -> old paths it is served at too (`[[redirects]] serve = true`)
+    served_at: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def excluded_sources(self) -> frozenset[str]:

@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC
@@ -235,6 +236,6 @@ class Service:
             self.schedule_jobs()
         self.scheduler.start()
 
-    def make_app(self) -> App:
+    def make_app(self, clock: Callable[[], float] = time.time) -> App:
         """The ASGI application for this service, with the push API mounted."""
-        return serving.build_app(self.cfg, self.store, on_push=self.rebuilder.request)
+        return serving.build_app(self.cfg, self.store, on_push=self.rebuilder.request, clock=clock)

@@ -86,7 +86,14 @@ def render_docs(
         # dated as it will be stored (whole seconds, after the stored version), so the
         # date inside an empty document is its change time
         when = docs.change_time(now, previous)
-        out.append(doc or _render_one(site, meta, fmt, articles, deleted, when, when))
+        doc = doc or _render_one(site, meta, fmt, articles, deleted, when, when)
+        out.append(doc)
+        for old in () if meta.is_archive_page else site.served_at.get(path, ()):
+            # the same feed at an old path, for consumers that follow no redirect; an empty
+            # one is dated as its feed's document, so it is as stable
+            at = dataclasses.replace(meta, self_path=old)
+            served = _render_one(site, at, fmt, articles, deleted, now, doc.changed_at)
+            out.append(dataclasses.replace(served, path=old))
     return out
 
 

@@ -23,7 +23,7 @@ from feeds.archive.engine import Store
 from feeds.catalog import is_history_path
 from feeds.docroot import files
 from feeds.http import discovery
-from feeds.http.feedserve import redirect_target
+from feeds.http.paths import redirect_target
 from feeds.site import Site
 
 log = logging.getLogger(__name__)

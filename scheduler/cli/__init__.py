@@ -9,6 +9,7 @@ from scheduler.cli import (
     archive_commands,
     partner_commands,
     publish_commands,
+    readers_commands,
     service_commands,
     tools,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "main",
     "partner_commands",
     "publish_commands",
+    "readers_commands",
     "service_commands",
     "tools",
 ]

@@ -10,7 +10,7 @@ import click
 
 from feeds.archive import documents as docs
 from feeds.docroot.nginx import NginxSite, render
-from feeds.http.feedserve import redirect_target
+from feeds.http.paths import redirect_target
 from scheduler.cli.base import EXIT_CONFIG, _config, archive, console, init_option, main
 from scheduler.config import Config
 

@@ -13,6 +13,7 @@ from feeds.http.app import ServeSettings
 from feeds.http.protocol import HttpLimits
 from feeds.intake import IntakeRules
 from feeds.partners import Partner, split_doc_feed
+from feeds.readers.runtime import AnalyticsSettings
 from feeds.site import Site
 from scheduler.jobs.retention import RetentionSettings
 from sources.model.spec import FetchSettings, SourceSpec
@@ -84,6 +85,7 @@ class Config:
     docroot: Path | None = None  # [publish] docroot: a folder nginx or a CDN serves
     cdn: CdnConfig | None = None  # [cdn], when purge_url is set
     sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)  # [analytics]
     partners: tuple[Partner, ...] = ()  # [[partners]]: partner profiles of feeds
 
     def partner(self, ident: str) -> Partner | None:
