@@ -29,6 +29,7 @@ from feeds.site import Site
 log = logging.getLogger(__name__)
 
 PAGES = ("/", "/feeds.opml")
+PUBLIC_PREFIXES = ("/feeds/", "/sitemaps/")  # what the Python server serves to anyone
 STYLESHEET = "/feeds/style.xsl"
 # the stylesheet has no change time of its own; an mtime taken from its bytes is the
 # same on every machine and moves when a release changes it (2000-01-01 + up to 8 years)
@@ -64,8 +65,13 @@ class Docroot:
         self._lock = threading.Lock()
 
     def is_public(self, path: str, feed: str) -> bool:
-        """Does the Python server serve this document (not retired, not redirected)?"""
-        return self.is_current(feed) and redirect_target(self.redirects, path) is None
+        """Does the Python server serve this document to anyone (not retired, not
+        redirected)? A partner's feed may need its token: it never goes in the docroot."""
+        return (
+            path.startswith(PUBLIC_PREFIXES)
+            and self.is_current(feed)
+            and redirect_target(self.redirects, path) is None
+        )
 
     def sync(self, *, pages: bool = True) -> SyncReport:
         """Write what changed since the last pass, remove what is no longer served.
