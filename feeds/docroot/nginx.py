@@ -23,7 +23,8 @@ PAGE_TYPES = {
     "/feeds/style.xsl": ("text/xsl; charset=utf-8", "public, max-age=86400"),
 }
 # answered by the Python process: the push API, status pages, metrics, liveness
-PROXIED = ("/api/", "/status", "= /metrics", "= /healthz", "/partners/")
+# feed previews (/feeds/{key}.html) are pages made per request by the Python server
+PROXIED = ("/api/", "/status", "= /metrics", "= /healthz", "/partners/", "~ ^/feeds/.+\\.html$")
 SITEMAP_TYPE = "application/xml; charset=utf-8"  # feeds/render/newsmap.py
 
 
