@@ -77,7 +77,10 @@ class Follower:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            sync(self.docroot)
+            # the index waits while documents are still arriving: they go out first
+            sync(self.docroot, pages=False)
+            if not self._wake.is_set():
+                sync(self.docroot)
 
 
 def make_cdn(cfg: Config) -> CdnSettings | None:

@@ -53,6 +53,7 @@ def publish_some(service: Service, at: datetime = T1, n: int = 3) -> list[str]:
     ingest(service, [record(i, countries=["India"]) for i in range(n)], at=at, source=spec())
     ingest(service, [record(100 + i) for i in range(n)], at=at, source=spec("biz", "business"))
     report = publish.rebuild_dirty(service.store, service.site, owner="t", now=lambda: at)
+    service.distribution.after_rebuild(report.rebuilt, at)  # the news sitemap, if configured
     if service.outputs.docroot is not None:
         service.outputs.docroot.sync()
     return report.changed

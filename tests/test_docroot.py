@@ -145,3 +145,14 @@ def test_nginx_config_needs_a_docroot(tmp_path: Path) -> None:
     write_config(tmp_path)
     made = cli(tmp_path / "config.toml", "nginx-config")
     assert made.returncode == 3 and "publish.docroot: not set" in made.stderr
+
+
+def test_partner_feeds_never_go_in_the_docroot(tmp_path: Path, store_url: str) -> None:
+    service = Service(docroot_config(tmp_path, store_url, tmp_path / "pub"))
+    docroot = service.outputs.docroot
+    assert docroot is not None
+    # a partner's profile may need its token (partner_gate): nginx would serve it to anyone
+    assert not docroot.is_public("/partners/msn/latest.rss", "latest")
+    assert docroot.is_public("/feeds/latest.rss", "latest")
+    assert not docroot.is_public("/feeds/section/sport.rss", "section/sport")  # a redirect
+    service.store.dispose()

@@ -40,8 +40,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 def _feed_paths(base: str) -> list[str]:
     page = requests.get(base + "/", timeout=5).text
     tree = etree.HTML(page)
-    hrefs = tree.xpath("//link[@rel='alternate']/@href")
-    return sorted({h.removeprefix(base) for h in hrefs if h.startswith(base + "/feeds/")})
+    # every feed's subscribe links; <head> announces only latest and the sections
+    hrefs = tree.xpath("//body//a/@href")
+    feeds = (h for h in hrefs if h.startswith(base + "/feeds/") and not h.endswith(".html"))
+    return sorted({h.removeprefix(base) for h in feeds})
 
 
 def test_index_lists_latest_every_section_and_country(service: tuple[str, Path]) -> None:

@@ -22,13 +22,14 @@ from feeds.archive import documents as docs
 from feeds.archive.engine import Store
 from feeds.catalog import is_history_path
 from feeds.docroot import files
-from feeds.http import discovery
+from feeds.http import discovery, index_page
 from feeds.http.paths import redirect_target
 from feeds.site import Site
 
 log = logging.getLogger(__name__)
 
 PAGES = ("/", "/feeds.opml")
+PUBLIC_PREFIXES = ("/feeds/", "/sitemaps/")  # what the Python server serves to anyone
 STYLESHEET = "/feeds/style.xsl"
 # the stylesheet has no change time of its own; an mtime taken from its bytes is the
 # same on every machine and moves when a release changes it (2000-01-01 + up to 8 years)
@@ -64,8 +65,13 @@ class Docroot:
         self._lock = threading.Lock()
 
     def is_public(self, path: str, feed: str) -> bool:
-        """Does the Python server serve this document (not retired, not redirected)?"""
-        return self.is_current(feed) and redirect_target(self.redirects, path) is None
+        """Does the Python server serve this document to anyone (not retired, not
+        redirected)? A partner's feed may need its token: it never goes in the docroot."""
+        return (
+            path.startswith(PUBLIC_PREFIXES)
+            and self.is_current(feed)
+            and redirect_target(self.redirects, path) is None
+        )
 
     def sync(self, *, pages: bool = True) -> SyncReport:
         """Write what changed since the last pass, remove what is no longer served.
@@ -122,7 +128,9 @@ class Docroot:
         newest = max((f.changed for f in listed), default=None)
         mtime = int(newest.timestamp()) if newest else 0
         bodies = {
-            "/": discovery.index_html(self.site, listed).encode(),
+            "/": index_page.index_html(
+                self.site, listed, discovery.headlines(self.store, listed, index_page.HEADLINES)
+            ).encode(),
             "/feeds.opml": discovery.opml(self.site, listed).encode(),
         }
         if not self._style_written:

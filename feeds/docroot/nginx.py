@@ -23,7 +23,9 @@ PAGE_TYPES = {
     "/feeds/style.xsl": ("text/xsl; charset=utf-8", "public, max-age=86400"),
 }
 # answered by the Python process: the push API, status pages, metrics, liveness
-PROXIED = ("/api/", "/status", "= /metrics", "= /healthz")
+# feed previews (/feeds/{key}.html) are pages made per request by the Python server
+PROXIED = ("/api/", "/status", "= /metrics", "= /healthz", "/partners/", "~ ^/feeds/.+\\.html$")
+SITEMAP_TYPE = "application/xml; charset=utf-8"  # feeds/render/newsmap.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ def _server(site: NginxSite) -> list[str]:
     ]
     lines += _location("~ ^/feeds/.+/archive/[0-9]+\\.", site, site.history_cache_control)
     lines += _location("~ ^/feeds/.+\\.", site, site.feed_cache_control)
+    lines += _location("~ ^/sitemaps/.+\\.", site, site.feed_cache_control, {"xml": SITEMAP_TYPE})
     for path, (media_type, cache_control) in PAGE_TYPES.items():
         lines += _page(path, media_type, cache_control)
     lines += ["location / { return 404; }"]
@@ -90,12 +93,17 @@ def _server(site: NginxSite) -> list[str]:
     return lines
 
 
-def _location(pattern: str, site: NginxSite, cache_control: str) -> list[str]:
-    """One location per format: its media type and the feed headers."""
+def _location(
+    pattern: str,
+    site: NginxSite,
+    cache_control: str,
+    types: Mapping[str, str] = MEDIA_TYPES,
+) -> list[str]:
+    """One location per format (file extension): its media type and the feed headers."""
     links = [f'<{hub}>; rel="hub"' for hub in site.hubs]
     links.append(f'<{site.base_url}$uri>; rel="self"')
     out = []
-    for fmt, media_type in MEDIA_TYPES.items():
+    for fmt, media_type in types.items():
         out += [
             f"location {pattern}{fmt}$ {{",
             "    types { }",
@@ -105,8 +113,7 @@ def _location(pattern: str, site: NginxSite, cache_control: str) -> list[str]:
             "    add_header X-Content-Type-Options nosniff;",
             "    add_header Surrogate-Key $newsfeeds_keys;",
             "    add_header Cache-Tag $newsfeeds_tags;",
-            "    try_files $uri =404;",
-            "}",
+            "}",  # no try_files: its stat would come on top of the static module's open
         ]
     return out
 

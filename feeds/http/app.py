@@ -98,6 +98,7 @@ class App:
             Route("/", pages.index),
             Route("/feeds.opml", pages.opml),
             Route("/feeds/style.xsl", pages.style),
+            Route("/feeds/{name:path}.html", pages.preview),
             Route("/healthz", pages.healthz),
             Route("/metrics", pages.metrics),
             Route("/status", pages.status_html),
@@ -112,7 +113,7 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            if path.startswith(("/feeds/", "/sitemaps/")) and path != "/feeds/style.xsl":
+            if path.startswith(("/feeds/", "/sitemaps/")) and not _is_page(path):
                 await self.feeds(scope, receive, send)
                 return
             if path.startswith("/partners/"):
@@ -171,6 +172,11 @@ async def _flush_each(analytics: Analytics) -> None:
             await run_in_threadpool(analytics.flusher.store_pending)
         except Exception:
             log.warning("reader counts not stored yet; will retry", exc_info=True)
+
+
+def _is_page(path: str) -> bool:
+    """A page for people under /feeds/ (the stylesheet, a preview), not a feed document."""
+    return path == "/feeds/style.xsl" or path.endswith(".html")
 
 
 def _link_header(site: Site, path: str) -> str:

@@ -13,17 +13,10 @@ from xml.sax.saxutils import quoteattr
 from feeds.archive import documents as docs
 from feeds.archive.engine import Store
 from feeds.catalog import FEED_TYPES, FeedKey, Format, group_keys, is_history_path, parse_name
-from feeds.site import Site, country_name, feed_title
+from feeds.http.preview_read import Entry, read
+from feeds.site import Site, feed_title
 
-_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-_STYLE = (
-    "body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:auto;padding:1rem;"
-    "color:#111}h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}"
-    "ul{list-style:none;padding:0}li{margin:.75rem 0}ul ul{padding-left:1rem}"
-    ".meta{display:block;color:#555;font-size:.9rem}"
-    ".subs a{display:inline-block;margin:.25rem .4rem 0 0;padding:.3rem .7rem;"
-    "border:1px solid #888;border-radius:.4rem;text-decoration:none}"
-)
+LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,71 +50,16 @@ def listed_feeds(store: Store, is_current: Callable[[str], bool] = lambda _: Tru
     ]
 
 
-def _item(site: Site, feed: Listed, title: str) -> str:
-    """One list entry: title, item count and last change, a subscribe link per format."""
-    links = "".join(
-        f'<a href="{escape(site.base_url + feed.key.path(f))}" type="{FEED_TYPES[f]}">'
-        f"{_LABELS[f]}</a>"
-        for f in feed.formats
-    )
-    when = feed.changed.strftime("%Y-%m-%d %H:%M")
-    return (
-        f"<strong>{escape(title)}</strong><span class=meta>{feed.items} "
-        f"item{'' if feed.items == 1 else 's'} · updated "
-        f'<time datetime="{feed.changed.strftime("%Y-%m-%dT%H:%M:%SZ")}">{when} UTC</time>'
-        f'</span><span class="subs">{links}</span>'
-    )
-
-
-def _body(site: Site, feeds: list[Listed]) -> str:
-    """Latest, then each section with its countries nested, then countries."""
-    combos: dict[str, list[Listed]] = defaultdict(list)
-    for f in feeds:
-        if f.key.kind == "combo":
-            combos[f.key.section or ""].append(f)
-    latest = [f"<li>{_item(site, f, 'Everything, newest first')}</li>" for f in feeds
-              if f.key.kind == "latest"]  # fmt: skip
-    sections = []
-    for f in (f for f in feeds if f.key.kind == "section"):
-        nested = "".join(
-            f"<li>{_item(site, c, country_name(c.key.country or ''))}</li>"
-            for c in combos.pop(f.key.section or "", [])
-        )
-        inner = f"<ul>{nested}</ul>" if nested else ""
-        sections.append(f"<li>{_item(site, f, feed_title(site, f.key))}{inner}</li>")
-    for orphans in combos.values():  # a combo whose section feed has no document yet
-        sections += [f"<li>{_item(site, c, feed_title(site, c.key))}</li>" for c in orphans]
-    countries = [
-        f"<li>{_item(site, f, country_name(f.key.country or ''))}</li>"
-        for f in sorted(
-            (f for f in feeds if f.key.kind == "country"),
-            key=lambda f: country_name(f.key.country or ""),
-        )
-    ]
-    parts = (("Latest", latest), ("Sections", sections), ("Countries", countries))
-    return "".join(f"<h2>{h}</h2><ul>{''.join(items)}</ul>" for h, items in parts if items)
-
-
-def index_html(site: Site, feeds: list[Listed]) -> str:
-    """The discovery page: every feed grouped, subscribe links, alternate link tags."""
-    head = "".join(
-        f'<link rel="alternate" type="{FEED_TYPES[fmt]}" '
-        f"title={quoteattr(f'{feed_title(site, f.key)} ({_LABELS[fmt]})')} "
-        f'href="{escape(site.base_url + f.key.path(fmt))}">'
-        for f in feeds
-        for fmt in f.formats
-    )
-    opml_url = escape(site.base_url + "/feeds.opml")
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(site.title)}: feeds</title>{head}"
-        f'<link rel="alternate" type="text/x-opml" title="All feeds (OPML)" href="{opml_url}">'
-        f"<style>{_STYLE}</style></head><body>"
-        f"<h1>{escape(site.title)}: feeds</h1><p>Copy a feed's address into your feed "
-        f'reader, or import <a href="{opml_url}">every feed at once (OPML)</a>.</p>'
-        f"{_body(site, feeds)}</body></html>"
-    )
+def headlines(store: Store, feeds: list[Listed], count: int) -> dict[FeedKey, list[Entry]]:
+    """The newest items of latest and each section, read from their stored JSON Feed."""
+    shown: dict[FeedKey, list[Entry]] = {}
+    with store.read() as conn:
+        for f in feeds:
+            if f.key.kind in ("latest", "section") and "json" in f.formats:
+                doc = docs.get(conn, f.key.path("json"))
+                if doc is not None:
+                    shown[f.key] = read("json", doc.body).entries[:count]
+    return shown
 
 
 def opml(site: Site, feeds: list[Listed]) -> str:

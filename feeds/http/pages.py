@@ -1,6 +1,6 @@
 """Pages for people and operators: the feed index, OPML, status, health, metrics.
 
-The index and OPML bodies are built in feeds/http/discovery.py.
+The index is built in feeds/http/index_page.py, OPML in discovery.py, previews in preview.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from feeds.archive import documents as docs
 from feeds.archive import events, source_state
 from feeds.archive.engine import Store
 from feeds.build import guard
-from feeds.http import discovery
+from feeds.catalog import parse_name
+from feeds.http import discovery, index_page, preview
 from feeds.http import held as held_items
 from feeds.http.conditional import http_date, is_fresh
 from feeds.http.health import Health
@@ -124,13 +125,30 @@ class Pages:
 
     async def index(self, request: Request) -> Response:
         feeds = await run_in_threadpool(discovery.listed_feeds, self.store, self.is_current)
-        body = discovery.index_html(self.site, feeds).encode()
+        shown = await run_in_threadpool(
+            discovery.headlines, self.store, feeds, index_page.HEADLINES
+        )
+        body = index_page.index_html(self.site, feeds, shown).encode()
         return validated(request, body, "text/html; charset=utf-8", _newest(feeds))
 
     async def opml(self, request: Request) -> Response:
         feeds = await run_in_threadpool(discovery.listed_feeds, self.store, self.is_current)
         body = discovery.opml(self.site, feeds).encode()
         return validated(request, body, "text/x-opml; charset=utf-8", _newest(feeds))
+
+    async def preview(self, request: Request) -> Response:
+        """A feed's HTML preview, with validators like the index's; never indexed by robots."""
+        key = parse_name(request.path_params["name"])
+        found = None
+        if key is not None and self.is_current(key.name):
+            found = await run_in_threadpool(preview.stored, self.store, key)
+        if key is None or found is None:
+            return PlainTextResponse("no such feed\n", status_code=404)
+        fmt, doc, formats = found
+        body = preview.page(self.site, key, fmt, doc.body, formats).encode()
+        answer = validated(request, body, "text/html; charset=utf-8", doc.changed_at)
+        answer.headers["x-robots-tag"] = preview.ROBOTS
+        return answer
 
     async def style(self, request: Request) -> Response:
         return Response(

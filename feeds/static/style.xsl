@@ -35,6 +35,21 @@
       This is a news feed. To follow it, copy its address into your feed reader:
       <code><xsl:value-of select="$self"/></code>
     </p>
+    <!-- the preview of the feed this document belongs to: a history page links its feed's -->
+    <xsl:variable name="ext" select="substring-after(substring-after($self, '/feeds/'), '.')"/>
+    <xsl:variable name="stem">
+      <xsl:choose>
+        <xsl:when test="contains($self, '/archive/')">
+          <xsl:value-of select="substring-before($self, '/archive/')"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:value-of select="substring($self, 1, string-length($self) - string-length($ext) - 1)"/>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <p class="preview">
+      <a href="{$stem}.html">Preview this feed and subscribe in one click</a>
+    </p>
   </xsl:template>
 
   <xsl:template match="channel">

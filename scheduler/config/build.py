@@ -118,8 +118,6 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
     title = r.string("site.title", "newsfeeds")
     language = r.optional_string("site.language", "en")
     contact_url = r.optional_string("site.contact_url", None)
-    # purge before pings when `[cdn] purge_url` is set (read, with its checks, by read_cdn)
-    purge = bool(r.peek("cdn.purge_url"))
     site = Site(
         title,
         base_url,
@@ -128,8 +126,10 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
         logo_url=_optional_url(r, "site.logo_url"),
         icon_url=_optional_url(r, "site.icon_url"),
         copyright=r.optional_string("site.copyright", None),
+        # purge before pings when `[cdn] purge_url` is set (read, with its checks, by read_cdn)
+        purge=bool(r.peek("cdn.purge_url")),
     )
-    return dataclasses.replace(site, purge=purge), contact_url
+    return site, contact_url
 
 
 def _optional_url(r: Reader, key: str) -> str | None:
