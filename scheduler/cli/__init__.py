@@ -10,6 +10,7 @@ from scheduler.cli import (
     partner_commands,
     service_commands,
     tools,
+    trial,
 )
 from scheduler.cli.base import main
 
@@ -20,4 +21,5 @@ __all__ = [
     "partner_commands",
     "service_commands",
     "tools",
+    "trial",
 ]
