@@ -10,7 +10,19 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import data, ingest, push, rendering, scale, serving, sets, tools
+from bench import (
+    data,
+    docroot,
+    hotpath,
+    ingest,
+    push,
+    readers,
+    rendering,
+    scale,
+    serving,
+    sets,
+    tools,
+)
 from bench.table import Result, render
 from feeds.archive import open_store
 from feeds.build import publish
@@ -45,9 +57,13 @@ def everyday(quick: bool) -> dict[str, Callable[[], list[Result]]]:
 
     return {
         "serve": lambda: serving.run(2 if quick else 10),
+        "readers": lambda: readers.run(1 if quick else 4),
+        "hotpath": lambda: hotpath.run(2_000 if quick else 50_000),
         "ingest": lambda: ingest.run(2 if quick else 7),
         "render": lambda: rendering.run(3 if quick else 15),
         "push": push_rows,
+        "docroot": lambda: docroot.serve_rows(2 if quick else 10, 1 if quick else 2),
+        "docroot-push": lambda: docroot.push_rows(EVERYDAY, 4 if quick else 20),
     }
 
 

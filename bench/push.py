@@ -101,12 +101,15 @@ def _post(base: str, token: str, body: bytes) -> tuple[int, str]:
         return int(response.status), str(answer["articles"][0]["guid"])
 
 
-def push_one(shape: data.Shape, base: str, token: str, index: int) -> tuple[float, float]:
-    """POST one new article to the running service and wait until a reader sees it."""
+def push_one(
+    shape: data.Shape, base: str, token: str, index: int, read_base: str | None = None
+) -> tuple[float, float]:
+    """POST one new article to the running service and wait until a reader sees it (at
+    `read_base`, e.g. nginx serving the docroot; the service itself by default)."""
     # stamped at the fixed clock: newer than every seeded article, so it leads its feeds
     raw = data.raw_item(shape, index, SEED, stamp=data.NOW)
     section = raw.source_id.removeprefix("bench-")
-    url = f"{base}/feeds/section/{section}.rss"
+    url = f"{read_base or base}/feeds/section/{section}.rss"
     body = json.dumps(record(raw, section)).encode()
     etag = _etag(url, None)
     started = time.perf_counter()

@@ -167,9 +167,12 @@ class FeedMeta:
     page_stem: str | None = None  # when set, the document is served at page_stem.{fmt}
     # an empty feed's updated/lastBuildDate: its document's stored change time (build/drafts.py)
     empty_updated: datetime | None = None
+    self_path: str | None = None  # served at this path instead (`[[redirects]] serve = true`)
 
     def self_url(self, fmt: Format) -> str:
         """The absolute URL this document is served at; never taken from a request."""
+        if self.self_path:
+            return f"{self.base_url}{self.self_path}"
         stem = self.page_stem or self.key.stem
         return f"{self.base_url}{stem}.{fmt}"
 
@@ -182,3 +185,14 @@ def group_keys(keys: Iterable[FeedKey]) -> list[FeedKey]:
     """Sort keys latest first, then sections, countries, combos."""
     order = {"latest": 0, "section": 1, "country": 2, "combo": 3}
     return sorted(keys, key=lambda k: (order[k.kind], k.section or "", k.country or ""))
+
+
+def surrogate_keys(feed: str) -> tuple[str, ...]:
+    """A document's CDN purge keys: its feed, its section, its country (`Surrogate-Key`)."""
+    key = parse_name(feed)
+    if key is None:
+        return ()
+    own = "feed-" + key.name.replace("/", "-").lower()
+    section = (f"section-{key.section}",) if key.section else ()
+    country = (f"country-{key.country.lower()}",) if key.country else ()
+    return (own, *section, *country)

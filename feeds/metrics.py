@@ -52,3 +52,17 @@ PARTNER_ITEMS_HELD = Gauge(
     ["partner", "rule"],
     registry=REGISTRY,
 )
+# bounded labels: family is a row of feeds/readers/consumers.toml or "other"; status is
+# "200", "304" or "other" (never a label per path or per User-Agent string)
+FEED_REQUESTS = Counter(
+    "newsfeeds_feed_requests",
+    "Feed document requests by consumer family and status",
+    ["family", "status"],
+    registry=REGISTRY,
+)
+FEED_SUBSCRIBERS = Gauge(
+    "newsfeeds_feed_subscribers",
+    "Subscribers consumers reported over the last day, by family",
+    ["family"],
+    registry=REGISTRY,
+)

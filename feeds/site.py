@@ -33,6 +33,7 @@ class Site:
     cache_max_age: int = 300
     publish_guard_share: float = 0.5
     current_days: int = 30  # retention.current_days: the publish guard's notion of aging out
+    purge: bool = False  # [cdn] purge_url set: changed documents are purged before pings
     section_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     section_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     section_links: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -40,6 +41,8 @@ class Site:
     logo_url: str | None = None  # site.logo_url: RSS image, Atom logo
     icon_url: str | None = None  # site.icon_url: Atom icon, JSON Feed icon and favicon
     copyright: str | None = None  # site.copyright: RSS copyright, Atom rights
+    # a feed document's path -> old paths it is served at too (`[[redirects]] serve = true`)
+    served_at: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def excluded_sources(self) -> frozenset[str]:

@@ -25,7 +25,7 @@ from scheduler.clock import utcnow
 log = logging.getLogger(__name__)
 
 # the bounded label set of newsfeeds_job_last_success_seconds{job}
-JOB_NAMES = ("rebuild-tick", "websub", "retention", "embargo", "lease-recovery")
+JOB_NAMES = ("rebuild-tick", "websub", "cdn", "retention", "embargo", "lease-recovery")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,14 @@ import functools
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import exc as sa_exc
 
@@ -20,7 +22,7 @@ from feeds.archive.engine import Store
 from feeds.build import publish, websub
 from feeds.http.app import App
 from feeds.metrics import DOCUMENTS_CHANGED
-from scheduler import housekeeping, jobs, rebuilder, serving
+from scheduler import housekeeping, jobs, publishing, rebuilder, serving
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.housekeeping import Periodic
@@ -58,6 +60,7 @@ class Service:
         self.retention = cfg.retention
         self.distribution = Distribution(self.store, self.site, cfg.sitemaps, cfg.partners)
         self.app: App | None = None
+        self.outputs = publishing.Outputs(cfg, self.store)  # docroot files, CDN purges
         self.rebuilder = Rebuilder(self.rebuild)
         # polls run in per-host lanes (8 workers, 4 for slow hosts); scheduler jobs queue them
         self.lanes = Lanes(workers=8, slow_workers=4)
@@ -98,6 +101,7 @@ class Service:
             on_feed=on_feed,
         )
         self._dropped(self.distribution.after_rebuild(report.rebuilt, utcnow()))
+        self.outputs.files(pages=True)
         rebuilder.record(report)
         return report
 
@@ -116,7 +120,10 @@ class Service:
 
     def _changed(self, paths: list[str]) -> None:
         self._dropped(paths)
-        if self.site.hubs:
+        self.outputs.files(pages=False)
+        if self.outputs.cdn is not None:  # the pings wait for the purge
+            self.scheduler.add_job(self.deliver_purges, id="cdn-now", replace_existing=True)
+        elif self.site.hubs:
             self.scheduler.add_job(self.deliver_pings, id="websub-now", replace_existing=True)
 
     def _dropped(self, paths: list[str]) -> None:
@@ -131,6 +138,12 @@ class Service:
             self.store, owner=self.owner, now=utcnow(), user_agent=self.cfg.fetch.user_agent
         )
 
+    def deliver_purges(self) -> None:
+        """Send due CDN purges; the pings they release go once settled."""
+        due = self.outputs.purge(self.owner, self.cfg.fetch.user_agent, utcnow())
+        if due is not None and self.site.hubs and self.scheduler.running:
+            self.scheduler.add_job(self.deliver_pings, DateTrigger(run_date=max(due, utcnow())))
+
     def periodic_jobs(self) -> list[Periodic]:
         """The jobs that are not polling, as every long-running process runs them."""
         store, request = self.store, self.rebuilder.request
@@ -139,6 +152,8 @@ class Service:
             # other processes' dirty marks and failed rebuilds are picked up here
             Periodic("rebuild-tick", 5, request, due=lambda: housekeeping.has_dirty(store)),
             Periodic("websub", 10, self.deliver_pings, claimed=False),
+            # purges are leased one by one, like pings
+            Periodic("cdn", 10, self.deliver_purges, claimed=False),
             # retention.run takes its own claim, once per retention period
             Periodic("retention", every, lambda: self.prune().ran, claimed=False),
             Periodic(
@@ -183,6 +198,7 @@ class Service:
         """Before a one-shot command exits: retention if due, rebuild, the pings it caused."""
         self.prune()
         self.rebuild()  # releases due embargoes first
+        self.deliver_purges()  # the purges the changes queued: their pings wait for them
         self.deliver_pings()  # the pings the changes queued, and retries now due
 
     def run(self, *, serve: bool = True, poll: bool = True) -> None:
@@ -193,6 +209,7 @@ class Service:
         self.app = self.make_app()
         self.rebuilder.start()
         self.rebuilder.request()
+        self.outputs.start()
         integrity.check_in_background(self.store)
         self.start_background(poll=poll)
         try:
@@ -204,6 +221,7 @@ class Service:
                 serving.wait_for_signal()
         finally:
             log.info("shutting down: finishing work in flight")
+            self.outputs.close()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
             self.lanes.close()
@@ -218,6 +236,6 @@ class Service:
             self.schedule_jobs()
         self.scheduler.start()
 
-    def make_app(self) -> App:
+    def make_app(self, clock: Callable[[], float] = time.time) -> App:
         """The ASGI application for this service, with the push API mounted."""
-        return serving.build_app(self.cfg, self.store, on_push=self.rebuilder.request)
+        return serving.build_app(self.cfg, self.store, on_push=self.rebuilder.request, clock=clock)

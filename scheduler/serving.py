@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,8 @@ from feeds.http.app import App
 from feeds.http.held import held_rows
 from feeds.http.protocol import HttpLimits, LimitedConfig
 from feeds.intake.push import PushIntake
+from feeds.readers.runtime import Analytics
+from feeds.readers.tally import Clock
 from scheduler.clock import utcnow
 from scheduler.config import Config
 from scheduler.errors import ConfigError
@@ -36,8 +39,11 @@ from sources.kinds import push
 log = logging.getLogger(__name__)
 
 
-def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
-    """The ASGI application; `on_push` is asked for a rebuild after a push changed feeds."""
+def build_app(
+    cfg: Config, store: Store, *, on_push: Callable[[], None], clock: Clock = time.time
+) -> App:
+    """The ASGI application; `on_push` is asked for a rebuild after a push changed feeds;
+    `clock` times reader counts (tests inject one)."""
     env, access = os.environ, cfg.access
     tokens = parse_tokens(env.get(access.api_tokens_env, ""))
     if not tokens:
@@ -67,6 +73,7 @@ def build_app(cfg: Config, store: Store, *, on_push: Callable[[], None]) -> App:
         is_current=cfg.is_current,
         extra_routes=api.routes(),
         admin=admin,
+        analytics=Analytics(store, cfg.analytics, clock) if cfg.analytics.enabled else None,
         # config load checked each auth_env is set; a partner without one is open, and
         # one whose variable is empty by now admits nobody (feeds/http/partner_gate.py)
         partner_secrets={p.id: env.get(p.auth_env, "") for p in cfg.partners if p.auth_env},
@@ -111,9 +118,19 @@ def _options(cfg: Config) -> dict[str, Any]:
         "port": cfg.port,
         "access_log": False,
         "server_header": False,
+        # X-Forwarded-For replaces the peer only from these ([server] forwarded_allow_ips);
+        # an empty list turns uvicorn's proxy headers off
+        **proxy_options(cfg.analytics.forwarded_allow_ips),
         "log_config": None,
         "limits": limits_of(cfg),
     }
+
+
+def proxy_options(allowed: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's options for trusting X-Forwarded-For (and -Proto) from these peers only."""
+    if not allowed:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(allowed)}
 
 
 def serve_here(cfg: Config, app: App) -> None:

@@ -13,6 +13,8 @@ from pytest_httpserver import HTTPServer
 from feeds.archive import open_store
 from feeds.archive.tables import legacy_items, legacy_keys
 from scheduler.cli import main
+from scheduler.config import load
+from scheduler.errors import ConfigError
 from tests.legacy_support import STORIES, atom_id, published, rss_guid, serve_old_system
 from tests.service_support import sample_config
 
@@ -78,6 +80,9 @@ def test_adopt_twice_changes_nothing(httpserver: HTTPServer, config: Path, store
 def test_dry_run_stores_nothing(httpserver: HTTPServer, config: Path, store_url: str) -> None:
     rss, atom = serve_old_system(httpserver)
     assert newsfeeds(config, "adopt", "--pages", "1", "--dry-run", rss).exit_code == 0
+    if store_url.startswith("sqlite:///"):  # not even an empty archive is created
+        assert not Path(store_url.removeprefix("sqlite:///")).exists()
+    open_store(store_url).dispose()  # now the archive exists
     result = newsfeeds(config, "adopt", "--dry-run", rss, atom)
     assert result.exit_code == 0, result.output
     assert "would adopt 10, 0 already adopted" in result.output
@@ -118,3 +123,26 @@ def test_a_bad_map_file_is_named(httpserver: HTTPServer, config: Path, tmp_path:
     result = newsfeeds(config, "adopt", "--map-file", str(bad), rss)
     assert result.exit_code == 2
     assert "line 2: want `legacy guid or link,new URL or CMS id`" in result.output
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        'from = "/feed/"\nto = ""\nserve = true',
+        'from = "/feeds/old.rss"\nto = "/feeds/latest.rss"\nserve = true',
+        'from = "/feed/"\nto = "/feeds/latest"\nserve = true',
+    ],
+    ids=["gone", "inside-feeds", "not-a-document"],
+)
+def test_a_redirect_served_in_place_needs_a_feed_document(tmp_path: Path, entry: str) -> None:
+    config = sample_config(tmp_path, 8080, extra=f"\n[[redirects]]\n{entry}\n")
+    with pytest.raises(ConfigError, match=r"redirects\[0\]\.serve: .*serve = true needs"):
+        load(config)
+
+
+def test_a_redirect_served_in_place_is_read(tmp_path: Path) -> None:
+    entry = 'from = "/feed/"\nto = "/feeds/latest.rss"\nserve = true'
+    cfg = load(sample_config(tmp_path, 8080, extra=f"\n[[redirects]]\n{entry}\n"))
+    assert dict(cfg.serve.served) == {"/feed/": "/feeds/latest.rss"}
+    assert "/feed/" not in cfg.serve.redirects
+    assert dict(cfg.site.served_at) == {"/feeds/latest.rss": ("/feed/",)}

@@ -21,8 +21,11 @@ from feeds.archive import documents as docs
 from feeds.archive.engine import Store
 from feeds.build import publish
 from feeds.catalog import ComboRule
+from feeds.intake import withheld
+from feeds.render.fields import id_of, is_permalink
 from feeds.site import Site
 from sources.legacy.parse import parse_legacy
+from sources.model.legacy import for_partner
 from sources.model.raw import RawItem
 from sources.model.spec import NormalizeSettings, SourceSpec
 from tests.legacy_support import STORIES, atom_id, atom_page, published, rss_guid, rss_page
@@ -161,3 +164,48 @@ def test_edits_and_readoption_keep_the_legacy_ids(store: Store) -> None:
     adopt_feed(store, FeedReport(OLD), items, Rules(id_patterns=(PATTERN,)), now=T1)
     intake.take(store, PAGES, [page(103, summary="Corrected again.")], RULES, now=T1)
     assert served(store) == first
+
+
+def test_a_rerun_reports_matches_conflicts_and_the_redirect_to_paste(store: Store) -> None:
+    intake.take(store, PAGES, [page(101)], RULES, now=T0)  # served before adoption
+    adopt_old(store)
+    intake.take(store, PAGES, [page(n) for n in STORIES], RULES, now=T1)
+    rss = [i for p in (1, 2) for i in parse_legacy(rss_page(p).encode(), OLD).items]
+    report = adopt_feed(store, FeedReport(OLD), rss, Rules(id_patterns=(PATTERN,)), now=T1)
+    assert (report.new, report.known, report.unmatched) == (0, 10, [])
+    [conflict] = report.conflicts
+    assert conflict.startswith(f"rss {rss_guid(101)}: already served as tag:news.example.com")
+    assert report.redirect == ("/feed/", "/feeds/latest.rss")
+
+
+def test_an_old_story_no_adopted_item_matches_is_withheld_until_released(store: Store) -> None:
+    adopt_old(store)
+    old = page(777, published="2026-02-01T09:00:00Z", updated=None)  # before the cut-over
+    intake.take(store, PAGES, [old, page(101)], RULES, now=T1)
+    assert [guid for guid, _ in served(store)["rss"]] == [rss_guid(101)]
+    assert [a.title for a in withheld.listed(store)] == ["Story 777"]
+    count, feeds = withheld.release(store, RULES, now=T1)
+    assert (count, feeds) == (1, {"latest", "section/world"})
+    rss = [guid for guid, _ in served(store)["rss"]]
+    assert rss[0] == rss_guid(101) and rss[1].startswith("tag:news.example.com,2026:article/")
+    assert withheld.listed(store) == []
+
+
+def test_a_partner_feed_keeps_the_ids_its_old_partner_feed_gave(store: Store) -> None:
+    adopt_old(store)
+    msn = rss_page(2).replace("https://old.example.com/?p=", "msn-")  # bare ids, not IRIs
+    items = parse_legacy(msn.encode(), OLD + "msn/").items
+    adopt_feed(
+        store, FeedReport(OLD + "msn/"), items, Rules(id_patterns=(PATTERN,), partner="msn"), now=T0
+    )
+    intake.take(store, PAGES, [page(101)], RULES, now=T1)
+    assert served(store)["rss"] == [(rss_guid(101), "false")]  # the public feeds: unchanged
+    with store.read() as conn:
+        [found] = [archived.find(conn, ["url://old.example.com/2026/03/101/new-slug-101/"])]
+        article = archived.get(conn, found.id) if found else None
+    assert article is not None
+    view = dataclasses.replace(article, extra=for_partner(article.extra, "msn"))
+    assert id_of(view, "rss") == "msn-101" and is_permalink(view) is False
+    # a bare id is no atom:id: the partner's Atom carries the public Atom feed's legacy id
+    assert id_of(view, "atom") == atom_id(101)
+    assert for_partner(article.extra, "other") == article.extra

@@ -73,6 +73,7 @@ id_pattern = '/2026/03/(\\d+)/'
 [[redirects]]
 from = "/feed/"
 to = "/feeds/latest.rss"
+serve = {serve}
 """
 
 
@@ -166,12 +167,18 @@ class Reader:
             db.execute("UPDATE rss_item SET unread = 0")
 
 
-def switch(tmp_path: Path, old: HTTPServer, reader: Reader | None) -> dict[str, bytes]:
-    """Adopt, ingest, replace the old system at its port, push; the served documents."""
+def switch(
+    tmp_path: Path, old: HTTPServer, reader: Reader | None, *, serve: bool = False
+) -> dict[str, bytes]:
+    """Adopt, ingest, replace the old system at its port, push; the served documents.
+
+    The old feed's path then answers 301 to the new feed, or with `serve` the new feed
+    itself (its self link that path)."""
     port = old.port
     pages = ", ".join(f'"http://127.0.0.1:{port}/pages/{n}"' for n in PAGED)
     config = tmp_path / "config.toml"
-    config.write_text(CONFIG.format(port=port, db=tmp_path / "nf.db", pages=pages))
+    text = CONFIG.format(port=port, db=tmp_path / "nf.db", pages=pages, serve=str(serve).lower())
+    config.write_text(text)
     base = f"http://127.0.0.1:{port}"
     adopted = cli(config, "adopt", f"{base}/feed/", f"{base}/feed/atom/")
     assert adopted.returncode == 0, adopted.stderr + adopted.stdout
@@ -185,14 +192,22 @@ def switch(tmp_path: Path, old: HTTPServer, reader: Reader | None) -> dict[str, 
             push(port, n)
         docs = {f: feed(port, f"/feeds/latest.{f}", 12) for f in ("rss", "atom", "json")}
         moved = requests.get(f"{base}/feed/", allow_redirects=False, timeout=5)
-        assert (moved.status_code, moved.headers["location"]) == (301, "/feeds/latest.rss")
+        if serve:
+            assert moved.status_code == 200
+            self_link = etree.fromstring(moved.content).find(f"channel/{ATOM}link[@rel='self']")
+            assert self_link is not None and self_link.get("href") == f"{base}/feed/"
+        else:
+            assert (moved.status_code, moved.headers["location"]) == (301, "/feeds/latest.rss")
         if reader is not None:
             reader.reload()
     return {"old.rss": old_rss, **docs}
 
 
-def test_every_format_carries_its_legacy_id(tmp_path: Path, old_system: HTTPServer) -> None:
-    docs = switch(tmp_path, old_system, None)
+@pytest.mark.parametrize("serve", [False, True], ids=["301", "served-in-place"])
+def test_every_format_carries_its_legacy_id(
+    tmp_path: Path, old_system: HTTPServer, serve: bool
+) -> None:
+    docs = switch(tmp_path, old_system, None, serve=serve)
     rss = {i.findtext("title"): i.find("guid") for i in etree.fromstring(docs["rss"]).iter("item")}
     atom = {
         e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}id")
@@ -217,14 +232,15 @@ def test_every_format_carries_its_legacy_id(tmp_path: Path, old_system: HTTPServ
     shutil.which("newsboat") is None,
     reason="newsboat is not installed (Debian package `newsboat`; .ci/run installs it)",
 )
+@pytest.mark.parametrize("serve", [False, True], ids=["301", "served-in-place"])
 def test_newsboat_on_the_old_url_sees_only_the_two_new_stories(
-    tmp_path: Path, old_system: HTTPServer
+    tmp_path: Path, old_system: HTTPServer, serve: bool
 ) -> None:
     reader = Reader(tmp_path, f"http://127.0.0.1:{old_system.port}/feed/")
     reader.reload()
     assert len(reader.items()) == 10
     reader.read_all()
-    switch(tmp_path, old_system, reader)
+    switch(tmp_path, old_system, reader, serve=serve)
     items = reader.items()
     assert len(items) == 12 and len({guid for guid, _, _ in items}) == 12
     assert sorted(title for _, title, unread in items if unread) == ["Story 201", "Story 202"]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from feeds.adopt.check import conflicts_of, unmatched_of
+from feeds.adopt.check import conflicts_of, proposed_redirect, unmatched_of
 from feeds.archive import legacy
 from feeds.archive.engine import Store
 from sources.model.legacy import LegacyItem
@@ -36,6 +36,7 @@ class FeedReport:
     skipped: int = 0
     unmatched: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    redirect: tuple[str, str] | None = None  # proposed `[[redirects]]` (from, to)
     error: str | None = None
 
 
@@ -85,6 +86,7 @@ def adopt_feed(
         report.new = report.items - report.known
         report.conflicts = conflicts_of(conn, records)
         report.unmatched = unmatched_of(conn, records)
+        report.redirect = proposed_redirect(conn, report.url, records)
         if not rules.dry_run:
             legacy.record(conn, [r for r in records if r[0].id not in known], now=now)
     return report

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -49,6 +50,9 @@ def etag_of(conn: Connection, path: str) -> tuple[str, int] | None:
 _ETAGS = sa.select(documents.c.path, documents.c.etag).where(
     documents.c.path.in_(sa.bindparam("paths", expanding=True))
 )
+_VERSIONS = sa.select(documents.c.path, documents.c.etag, documents.c.changed_at).where(
+    documents.c.path.in_(sa.bindparam("paths", expanding=True))
+)
 
 
 def etags_of(conn: Connection, paths: Sequence[str]) -> dict[str, str]:
@@ -58,14 +62,25 @@ def etags_of(conn: Connection, paths: Sequence[str]) -> dict[str, str]:
     return {r.path: r.etag for r in conn.execute(_ETAGS, {"paths": list(paths)})}
 
 
+def change_time(now: datetime, previous: datetime | None) -> datetime:
+    """A new version's change time: whole seconds, and strictly after the previous one.
+
+    nginx's ETag is hex(mtime seconds)-hex(size) and Last-Modified has one-second
+    resolution, so a second change within one second is dated a second later: no change
+    can hide behind a 304, and every process mirroring the archive gives the same mtime.
+    """
+    whole = now.replace(microsecond=0)
+    if previous is None:
+        return whole
+    return max(whole, previous.replace(microsecond=0) + timedelta(seconds=1))
+
+
 def versions_of(conn: Connection, paths: Sequence[str]) -> dict[str, tuple[str, datetime]]:
     """path -> (ETag, change time) of those of these paths that are stored."""
     if not paths:
         return {}
-    q = sa.select(documents.c.path, documents.c.etag, documents.c.changed_at).where(
-        documents.c.path.in_(paths)
-    )
-    return {r.path: (r.etag, r.changed_at) for r in conn.execute(q)}
+    rows = conn.execute(_VERSIONS, {"paths": list(paths)})
+    return {r.path: (r.etag, r.changed_at) for r in rows}
 
 
 def put(conn: Connection, doc: Document) -> int:
@@ -73,15 +88,31 @@ def put(conn: Connection, doc: Document) -> int:
     return put_many(conn, [doc])
 
 
-def put_many(conn: Connection, batch: Sequence[Document]) -> int:
-    """Store (replace) documents, generations in order, in one statement; return the last."""
+def put_many(
+    conn: Connection,
+    batch: Sequence[Document],
+    known: Mapping[str, tuple[str, datetime]] | None = None,
+) -> int:
+    """Store (replace) documents, generations in order, in one statement; return the last.
+
+    Every writer's documents get their change time here (change_time): whole seconds,
+    after the stored version's. `known`: the stored versions, when the caller read them.
+    """
     if not batch:
         return 0
+    if known is None:
+        known = versions_of(conn, [d.path for d in batch])
+    batch = [_dated(doc, known.get(doc.path)) for doc in batch]
     last = bump(conn, "documents", len(batch))
     first = last - len(batch) + 1
     rows = [_as_row(doc) | {"generation": first + i} for i, doc in enumerate(batch)]
     upsert_many(conn, documents, rows, ["path"])
     return last
+
+
+def _dated(doc: Document, known: tuple[str, datetime] | None) -> Document:
+    when = change_time(doc.changed_at, known[1] if known else None)
+    return doc if when == doc.changed_at else dataclasses.replace(doc, changed_at=when)
 
 
 def _as_row(doc: Document) -> dict[str, object]:
@@ -96,6 +127,18 @@ def changed_since(conn: Connection, generation: int) -> list[tuple[str, int]]:
         .order_by(documents.c.generation)
     )
     return [(r.path, r.generation) for r in conn.execute(q)]
+
+
+def stamps_since(conn: Connection, generation: int) -> list[tuple[str, str, int, datetime]]:
+    """(path, feed, generation, change time) of documents written after a generation."""
+    q = (
+        sa.select(
+            documents.c.path, documents.c.feed, documents.c.generation, documents.c.changed_at
+        )
+        .where(documents.c.generation > generation)
+        .order_by(documents.c.generation)
+    )
+    return [(r.path, r.feed, r.generation, r.changed_at) for r in conn.execute(q)]
 
 
 def latest_generation(conn: Connection) -> int:

@@ -11,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feeds.archive.tables import article_keys, legacy_items, legacy_keys
+from feeds.archive.tables import article_keys, legacy_items, legacy_keys, memberships
 from feeds.archive.upsert import insert_ignore
+from sources.model.utc import as_utc
 
 # Bound parameters per IN list: a poll's probe keys in one statement (SQLite >= 3.32 takes
 # 32,766, PostgreSQL 65,535), so statements per poll do not grow with its size
@@ -53,6 +54,13 @@ _COLUMNS = (
 )
 
 
+def cutover(conn: Connection) -> datetime | None:
+    """The newest legacy item's publication: stories older than it were the old system's."""
+    q = sa.select(sa.func.max(legacy_items.c.published)).where(legacy_items.c.partner == "")
+    found = conn.execute(q).scalar()
+    return as_utc(found) if isinstance(found, datetime) else None
+
+
 def known_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     """Which of these item ids are adopted already."""
     found: set[str] = set()
@@ -77,12 +85,11 @@ def _values(a: Adopted) -> dict[str, object]:
 
 
 def matching(conn: Connection, keys: Iterable[str]) -> dict[str, list[Adopted]]:
-    """Key -> the adopted items it names (main feeds, not partners'), oldest adopted first."""
+    """Key -> the adopted items it names (partners' too), oldest adopted first."""
     found: dict[str, list[Adopted]] = {}
     q = (
         sa.select(legacy_keys.c.key, *_COLUMNS)
         .join(legacy_items, legacy_items.c.id == legacy_keys.c.item_id)
-        .where(legacy_items.c.partner == "")
         .order_by(legacy_items.c.adopted_at, legacy_items.c.id)
     )
     for chunk in _chunks(keys):
@@ -91,10 +98,14 @@ def matching(conn: Connection, keys: Iterable[str]) -> dict[str, list[Adopted]]:
     return found
 
 
-def keys_of(conn: Connection, item_ids: Sequence[str]) -> list[str]:
-    """Every key of these adopted items, in a stable order."""
-    q = sa.select(legacy_keys.c.key).where(legacy_keys.c.item_id.in_(sorted(set(item_ids))))
-    return sorted(set(conn.execute(q).scalars()))
+def keys_by_item(conn: Connection, item_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Adopted item id -> its keys, in a stable order."""
+    found: dict[str, list[str]] = {}
+    q = sa.select(legacy_keys.c.item_id, legacy_keys.c.key).order_by(legacy_keys.c.key)
+    for chunk in _chunks(item_ids):
+        for item_id, key in conn.execute(q.where(legacy_keys.c.item_id.in_(chunk))):
+            found.setdefault(str(item_id), []).append(str(key))
+    return found
 
 
 def _adopted(row: Any) -> Adopted:
@@ -109,6 +120,25 @@ def owners(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
     for chunk in _chunks(keys):
         found.update((r[0], r[1]) for r in conn.execute(q.where(article_keys.c.key.in_(chunk))))
     return found
+
+
+def feed_overlap(conn: Connection, article_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Feed -> (how many of these articles it lists, how many it lists in all)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    listed = memberships.c.left_at.is_(None)
+    q = (
+        sa.select(memberships.c.feed, sa.func.count())
+        .where(memberships.c.article_id.in_(ids), listed)
+        .group_by(memberships.c.feed)
+    )
+    shared = {str(f): int(n) for f, n in conn.execute(q)}
+    sizes = sa.select(memberships.c.feed, sa.func.count()).where(
+        memberships.c.feed.in_(sorted(shared)), listed
+    )
+    totals = {str(f): int(n) for f, n in conn.execute(sizes.group_by(memberships.c.feed))}
+    return {f: (n, totals.get(f, n)) for f, n in shared.items()}
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:

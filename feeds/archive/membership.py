@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 from feeds.archive import history_changes
 from feeds.archive.codec import load_article
 from feeds.archive.queue import next_positions
-from feeds.archive.tables import UTCDateTime, articles, memberships
+from feeds.archive.tables import articles, memberships
+from feeds.archive.utctype import UTCDateTime
 from sources.model.article import Article, Status
 from sources.model.legacy import FORMAT_ID, extra_value
 

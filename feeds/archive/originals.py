@@ -43,6 +43,13 @@ def iter_for_reprocess(
         after = found[-1].article.id
 
 
+def withheld(conn: Connection) -> list[Kept]:
+    """Articles withheld as old stories no adopted item matched (`adopt` lists them)."""
+    q = sa.select(articles.c.id, articles.c.data, articles.c.raw, articles.c.first_seen)
+    rows = conn.execute(q.where(articles.c.data.like('%["withheld",%')).order_by(articles.c.id))
+    return [Kept(load_article(r.data), load_raw(r.raw), r.first_seen) for r in rows]
+
+
 def stored_raw(conn: Connection, article_id: str) -> tuple[RawItem, datetime] | None:
     """(raw item, first seen) of an archived article: a withdrawal stores it back, marked."""
     row = conn.execute(

@@ -21,8 +21,19 @@ class Ping:
     attempts: int
 
 
-def enqueue(conn: Connection, hubs: tuple[str, ...], topics: list[str], now: datetime) -> None:
-    """Queue a ping per hub and topic, unless the same one is already waiting."""
+def enqueue(
+    conn: Connection,
+    hubs: tuple[str, ...],
+    topics: list[str],
+    now: datetime,
+    *,
+    held_by: int | None = None,
+) -> None:
+    """Queue a ping per hub and topic, unless the same one is already waiting.
+
+    `held_by`: a CDN purge the ping waits for; a waiting ping is held by the newest one,
+    so a hub is never sent to a copy older than the last change.
+    """
     for hub in hubs:
         for topic in topics:
             waiting = conn.execute(
@@ -31,7 +42,27 @@ def enqueue(conn: Connection, hubs: tuple[str, ...], topics: list[str], now: dat
                 )
             ).first()
             if waiting is None:
-                conn.execute(websub_pings.insert().values(hub=hub, topic=topic, next_try=now))
+                conn.execute(
+                    websub_pings.insert().values(
+                        hub=hub, topic=topic, next_try=now, purge_id=held_by
+                    )
+                )
+            elif held_by is not None:
+                conn.execute(
+                    websub_pings.update()
+                    .where(websub_pings.c.id == waiting.id)
+                    .values(purge_id=held_by)
+                )
+
+
+def release(conn: Connection, purge_id: int, at: datetime) -> int:
+    """The pings a purge held may go from `at` on; how many there were."""
+    result = conn.execute(
+        websub_pings.update()
+        .where(websub_pings.c.purge_id == purge_id)
+        .values(purge_id=None, next_try=at)
+    )
+    return int(result.rowcount or 0)
 
 
 def claim(conn: Connection, owner: str, now: datetime, ttl: float, limit: int = 100) -> list[Ping]:
@@ -39,7 +70,7 @@ def claim(conn: Connection, owner: str, now: datetime, ttl: float, limit: int = 
     free = sa.or_(websub_pings.c.lease_until.is_(None), websub_pings.c.lease_until < now)
     rows = conn.execute(
         sa.select(websub_pings.c.id)
-        .where(websub_pings.c.next_try <= now, free)
+        .where(websub_pings.c.next_try <= now, websub_pings.c.purge_id.is_(None), free)
         .order_by(websub_pings.c.id)
         .limit(limit)
     ).all()

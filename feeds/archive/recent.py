@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from feeds.archive.codec import load_article
-from feeds.archive.tables import UTCDateTime, articles, memberships
+from feeds.archive.tables import articles, memberships
+from feeds.archive.utctype import UTCDateTime
 from sources.model.article import Article
 
 # every published article is a member of "latest": its live members are neither withdrawn

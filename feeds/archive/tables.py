@@ -2,36 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 
-from sources.model.utc import as_utc
-
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """Stores aware UTC datetimes on every engine and always returns them aware."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} cannot be stored")
-        value = as_utc(value)
-        # SQLite keeps text: store naive UTC so comparisons sort lexically and correctly
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return as_utc(value)
-
+from feeds.archive.utctype import UTCDateTime
 
 metadata = sa.MetaData()
 
@@ -180,7 +153,24 @@ websub_pings = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UTCDateTime, nullable=True),
+    # set while the ping waits for that CDN purge (migration 0008)
+    sa.Column("purge_id", sa.Integer, nullable=True),
     sa.Index("ix_websub_next_try", "next_try"),
+    sa.Index("ix_websub_purge", "purge_id"),
+)
+
+cdn_purges = sa.Table(
+    "cdn_purges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("surrogate_keys", sa.Text, nullable=False),  # space-separated surrogate keys
+    sa.Column("paths", sa.Text, nullable=False),  # newline-separated document paths
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_try", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("lease_owner", sa.String(100), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Index("ix_cdn_purges_next_try", "next_try"),
 )
 
 audit_log = sa.Table(

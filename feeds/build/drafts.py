@@ -50,7 +50,7 @@ def prepare(
         # quality 5: brotli's default 11 runs near 1 MB/s (DESIGN.md pitfalls)
         br=None if history_page else brotli.compress(body, quality=5),
         etag=f'"{digest}"',
-        changed_at=now,
+        changed_at=now.replace(microsecond=0),  # whole seconds: see documents.change_time
         item_count=items,
     )
 
@@ -78,12 +78,22 @@ def render_docs(
     out = []
     for fmt in site.formats:
         path = f"{meta.page_stem or meta.key.stem}.{fmt}"
-        doc = None
+        doc, previous = None, None
         if not articles and stored and path in stored:
-            etag, changed_at = stored[path]
-            doc = _render_one(site, meta, fmt, articles, deleted, now, changed_at)
+            etag, previous = stored[path]
+            doc = _render_one(site, meta, fmt, articles, deleted, now, previous)
             doc = doc if doc.etag == etag else None
-        out.append(doc or _render_one(site, meta, fmt, articles, deleted, now, now))
+        # dated as it will be stored (whole seconds, after the stored version), so the
+        # date inside an empty document is its change time
+        when = docs.change_time(now, previous)
+        doc = doc or _render_one(site, meta, fmt, articles, deleted, when, when)
+        out.append(doc)
+        for old in () if meta.is_archive_page else site.served_at.get(path, ()):
+            # the same feed at an old path, for consumers that follow no redirect; an empty
+            # one is dated as its feed's document, so it is as stable
+            at = dataclasses.replace(meta, self_path=old)
+            served = _render_one(site, at, fmt, articles, deleted, now, doc.changed_at)
+            out.append(dataclasses.replace(served, path=old))
     return out
 
 

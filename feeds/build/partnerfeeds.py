@@ -27,6 +27,7 @@ from feeds.preflight import PACKS, Verdict, preflight
 from feeds.render import render_within_budget
 from feeds.site import Site, meta_for
 from sources.model.article import Article
+from sources.model.legacy import for_partner
 from sources.normalize import mint_feed_id
 
 
@@ -54,13 +55,19 @@ def check(conn: Connection, site: Site, partner: Partner, feed: str, now: dateti
     return preflight(partner, meta, candidates(conn, site, feed), now, site.hubs)
 
 
+def _partner_view(article: Article, partner: str) -> Article:
+    """The article with the ids the partner's old feed gave it (`adopt --partner`), if any."""
+    extra = for_partner(article.extra, partner)
+    return article if extra is article.extra else dataclasses.replace(article, extra=extra)
+
+
 def compose(
     conn: Connection, site: Site, partner: Partner, feed: str, now: datetime
 ) -> tuple[list[docs.Document], Verdict]:
     """Every format of one partner feed, and its preflight (nothing stored)."""
     meta = partner_meta(site, partner, feed)
     verdict = check(conn, site, partner, feed, now)
-    articles = verdict.kept
+    articles = [_partner_view(a, partner.id) for a in verdict.kept]
     stored = {} if articles else docs.versions_of(conn, _paths(partner, feed))
     made = [_document(site, partner, meta, fmt, articles, now, stored) for fmt in partner.formats]
     return made, verdict

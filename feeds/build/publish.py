@@ -5,29 +5,24 @@ The publish guard: feeds/build/guard.py. Leases and the dirty queue: feeds/archi
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.engine import Connection
-
 from feeds import crashpoints
-from feeds.archive import documents as docs
-from feeds.archive import forcing, history_changes, pings, queue
+from feeds.archive import forcing, history_changes, queue
 from feeds.archive.engine import Store
 from feeds.build import guard
 from feeds.build.compose import Rendered, render_feed, render_pages
-from feeds.catalog import is_history_path
+from feeds.build.storing import batches, store_changed
 from feeds.site import Site
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STORE_BATCH = 12  # documents per lookup-and-write: four history pages in three formats
 PAGES_PER_WRITE = 4  # history pages rendered per snapshot and stored per write transaction
 
 
@@ -40,32 +35,6 @@ class RebuildReport:
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)
     rebuilt: set[str] = field(default_factory=set)  # the feeds rebuilt (partners follow them)
-
-
-def store_changed(
-    conn: Connection, site: Site, rendered: Iterable[docs.Document], now: datetime
-) -> list[str]:
-    """Write the documents whose bytes changed; queue WebSub pings for current ones."""
-    changed = []
-    # a few documents at a time: one lookup and one write per batch, not per document,
-    # while pages rendered lazily are still never all held at once
-    for batch in _batches(rendered, STORE_BATCH):
-        stored = docs.etags_of(conn, [d.path for d in batch])
-        # same bytes: keep the stored change time, so Last-Modified holds
-        fresh = [d for d in batch if stored.get(d.path) != d.etag]
-        docs.put_many(conn, fresh)
-        changed += [d.path for d in fresh]
-    # history pages are fetched by walking links, never subscribed to: no pings
-    topics = [site.base_url + p for p in changed if not is_history_path(p)]
-    pings.enqueue(conn, site.hubs, topics, now)
-    return changed
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of up to `size` items (itertools.batched is Python 3.12+)."""
-    it = iter(items)
-    while batch := list(itertools.islice(it, size)):
-        yield batch
 
 
 def rebuild_one(
@@ -129,7 +98,7 @@ def _store_stale_pages(
     # newest first: a page's next-archive link then always names a page already stored,
     # so a reader walking the chain from what is served never meets a missing page (new
     # pages become reachable only through the previous newest, rewritten after them)
-    for numbers in _batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
+    for numbers in batches(sorted(rendered.stale, reverse=True), PAGES_PER_WRITE):
         assert rendered.built is not None, "only feeds with history pages have stale pages"
         with store.snapshot() as conn:
             pages = render_pages(conn, site, feed, numbers, rendered.built, now)

@@ -24,7 +24,9 @@ from feeds.http.feedserve import FeedResponder
 from feeds.http.held import Rows
 from feeds.http.pages import Pages
 from feeds.http.partner_gate import PartnerGate
+from feeds.http.readers_pages import ReaderPages
 from feeds.metrics import HTTP_RESPONSES
+from feeds.readers.runtime import Analytics
 from feeds.site import Site
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ class ServeSettings:
     history_max_age: int = 6 * 3600
     refresh_seconds: float = 1.0
     redirects: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # old path -> the feed document served there too (`[[redirects]] serve = true`)
+    served: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def cache_control(self, max_age: int) -> str:
         """Cache-Control for a feed; never `Expires: 0` or no-store (Miniflux ignores ETags)."""
@@ -67,11 +71,13 @@ class App:
         is_current: Callable[[str], bool],
         extra_routes: list[Route] | None = None,
         admin: AdminAccess | None = None,
+        analytics: Analytics | None = None,
         partner_secrets: Mapping[str, str] | None = None,
         held: Callable[[], Rows] | None = None,
     ) -> None:
         self.cache = DocumentCache(store)
         self.settings = settings
+        self.analytics = analytics
         self.feeds = FeedResponder(
             self.cache,
             cache_control=settings.cache_control(settings.cache_max_age),
@@ -79,7 +85,11 @@ class App:
             link_header=lambda path: _link_header(site, path),
             redirects=settings.redirects,
             is_current=is_current,
+            served=settings.served,
+            tally=analytics.tally if analytics else None,
+            throttle=analytics.throttle if analytics else None,
         )
+        readers = ReaderPages(analytics)
         self.partners = PartnerGate(self.feeds, partner_secrets or {})
         pages = Pages(store, site, configured_sources, stylesheet(), is_current)
         if held is not None:
@@ -93,6 +103,8 @@ class App:
             Route("/metrics", pages.metrics),
             Route("/status", pages.status_html),
             Route("/status.json", pages.status_json),
+            Route("/status/readers", readers.html),
+            Route("/status/readers.json", readers.json),
             *(extra_routes or []),
         ]
         self.starlette = Starlette(routes=routes, lifespan=self._lifespan)
@@ -107,7 +119,7 @@ class App:
             if path.startswith("/partners/"):
                 await self.partners(scope, receive, send)
                 return
-            if path in self.settings.redirects:
+            if path in self.settings.redirects or path in self.settings.served:
                 await self.feeds(scope, receive, send)
                 return
 
@@ -126,13 +138,20 @@ class App:
         # collection scanning it frees nothing, yet holds the GIL ~60 ms and stalls every
         # request. Frozen, those objects are skipped by every later collection.
         gc.freeze()
-        task = asyncio.create_task(self._follow_archive())
+        tasks = [asyncio.create_task(self._follow_archive())]
+        if self.analytics is not None:
+            tasks.append(asyncio.create_task(_flush_each(self.analytics)))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self.analytics is not None:  # the last seconds' counts too
+                self.analytics.flusher.take()
+                with contextlib.suppress(Exception):
+                    await run_in_threadpool(self.analytics.flusher.store_pending)
 
     async def _follow_archive(self) -> None:
         """See other processes' rebuilds; on archive errors keep serving what we have."""
@@ -142,6 +161,17 @@ class App:
             except Exception:
                 log.warning("archive not reachable; serving cached documents", exc_info=True)
             await asyncio.sleep(self.settings.refresh_seconds)
+
+
+async def _flush_each(analytics: Analytics) -> None:
+    """Move counts to the archive every few seconds; an archive error keeps them for later."""
+    while True:
+        await asyncio.sleep(analytics.settings.flush_seconds)
+        analytics.flusher.take()
+        try:
+            await run_in_threadpool(analytics.flusher.store_pending)
+        except Exception:
+            log.warning("reader counts not stored yet; will retry", exc_info=True)
 
 
 def _is_page(path: str) -> bool:

@@ -24,6 +24,7 @@ class Prepared:
     all_etags: tuple[str, ...]
     last_modified: str
     changed_at: datetime
+    changed_ts: float  # changed_at as a Unix time, for reader pickups on the hot path
     media_type: str
     item_count: int
     generation: int
@@ -45,6 +46,7 @@ def prepare(doc: docs.Document) -> Prepared:
         all_etags=tuple(etags.values()),
         last_modified=http_date(doc.changed_at),
         changed_at=doc.changed_at,
+        changed_ts=doc.changed_at.timestamp(),
         media_type=doc.media_type,
         item_count=doc.item_count,
         generation=doc.generation,

@@ -3,59 +3,20 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from feeds.catalog import is_history_path
 from feeds.http.cache import DocumentCache, Prepared
 from feeds.http.conditional import choose_coding, is_fresh, matched_etag
+from feeds.http.paths import feed_name, redirect_target
+from feeds.http.ready import Headers, Ready, build_ready, with_etag
 from feeds.metrics import HTTP_RESPONSES
+from feeds.readers.tally import Tally
+from feeds.readers.throttle import Throttle
 
 log = logging.getLogger(__name__)
-
-FEED_PATH = re.compile(
-    r"^/feeds/(latest|section/[a-z0-9-]+(?:/[a-z]{2})?|country/[a-z]{2})"
-    r"(?:/archive/[1-9][0-9]{0,8})?\.(?:rss|atom|json)$"
-)
-# the Google News sitemap (feeds/build/newsmap.py): one file, an index, hourly files
-SITEMAP_PATH = re.compile(r"^/sitemaps/news(?:-index|-[0-9]{10}(?:-[1-9][0-9]{0,4})?)?\.xml$")
-# a partner's profile of a feed (feeds/partners.py): no history pages, no JSON
-PARTNER_PATH = re.compile(
-    r"^/(partners/[a-z0-9][a-z0-9-]*/"
-    r"(?:latest|section/[a-z0-9-]+(?:/[a-z]{2})?|country/[a-z]{2}))\.(?:rss|atom)$"
-)
-
-Headers = list[tuple[bytes, bytes]]
-
-
-def feed_name(path: str) -> str | None:
-    """The feed a document path belongs to (history pages included), or None."""
-    m = FEED_PATH.match(path)
-    if m:
-        return m.group(1)
-    m = PARTNER_PATH.match(path)
-    if m:
-        return m.group(1)
-    return "sitemaps/news" if SITEMAP_PATH.match(path) else None
-
-
-def redirect_target(redirects: Mapping[str, str], path: str) -> str | None:
-    """Where a moved feed went: an exact `from`, or a `from` stem followed by . or /.
-
-    A stem rule (from = "/feeds/section/sport") covers every format, country and archive
-    page of the renamed section. "" means gone (410).
-    """
-    exact = redirects.get(path)
-    if exact is not None:
-        return exact
-    for src, dst in redirects.items():
-        if path.startswith(src) and path[len(src) : len(src) + 1] in (".", "/"):
-            return dst + path[len(src) :] if dst else ""
-    return None
 
 
 def _is_plain(scope: Scope) -> bool:
@@ -82,16 +43,22 @@ class FeedResponder:
         link_header: Callable[[str], str],
         redirects: Mapping[str, str],
         is_current: Callable[[str], bool],
+        served: Mapping[str, str] | None = None,
+        tally: Tally | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.cache = cache
+        self.tally, self.throttle = tally, throttle
         self.cache_control = cache_control.encode()
         self.history_cache_control = history_cache_control.encode()
         self.link_header = link_header
         self.redirects = redirects
+        # old path -> the feed served there too (`[[redirects]] serve = true`)
+        self.served = {old: feed_name(target) for old, target in (served or {}).items()}
         self.is_current = is_current
         self._current_memo: dict[str, bool] = {}
         self._coding_memo: dict[tuple[bytes | None, bool], str] = {}
-        self._ready_memo: dict[tuple[str, str], _Ready] = {}
+        self._ready_memo: dict[tuple[str, str], Ready] = {}
         self._count_200 = HTTP_RESPONSES.labels("200")
         self._count_304 = HTTP_RESPONSES.labels("304")
 
@@ -123,7 +90,7 @@ class FeedResponder:
 
     async def _miss(self, scope: Scope, send: Send, path: str, plain: bool, *, head: bool) -> None:
         """Not cached: check the path is a feed's, then read it through from the archive."""
-        name = feed_name(path) if plain else None
+        name = (feed_name(path) or self.served.get(path)) if plain else None
         if name is None:
             await _plain(send, 404, b"no such feed\n", [])
             return
@@ -143,7 +110,7 @@ class FeedResponder:
             await self._document(scope, send, doc, head=head)
 
     async def _document(self, scope: Scope, send: Send, doc: Prepared, *, head: bool) -> None:
-        accept = inm = ims = None
+        accept = inm = ims = agent = None
         for key, value in scope["headers"]:
             # servers hand header names over lower-cased (ASGI spec)
             if key == b"accept-encoding":
@@ -152,21 +119,59 @@ class FeedResponder:
                 inm = value.decode("latin-1")
             elif key == b"if-modified-since":
                 ims = value.decode("latin-1")
+            elif key == b"user-agent":
+                agent = value
+        tally = self.tally
+        conditional = inm is not None or ims is not None
+        if (
+            tally is not None
+            and self.throttle is not None
+            and await self._throttled(scope, send, doc, agent, conditional)
+        ):
+            return
         coding = self._coding(accept, "br" in doc.bodies)
-        fresh = (inm is not None or ims is not None) and is_fresh(
-            inm, ims, doc.all_etags, doc.changed_at
-        )
+        fresh = conditional and is_fresh(inm, ims, doc.all_etags, doc.changed_at)
         ready = self._ready(doc, coding)
         if fresh:
             etag = matched_etag(inm, doc.all_etags, doc.etags[coding])
-            headers = ready.not_modified if etag == doc.etags[coding] else _with_etag(ready, etag)
+            headers = ready.not_modified if etag == doc.etags[coding] else with_etag(ready, etag)
             self._count_304.inc()
+            if tally is not None:
+                tally.count(doc.feed, agent, 304, 0, None)
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
+        body = b"" if head else doc.bodies[coding]
         self._count_200.inc()
+        if tally is not None:
+            tally.count(doc.feed, agent, 200, len(body), doc.changed_ts)
         await send({"type": "http.response.start", "status": 200, "headers": ready.ok})
-        await send({"type": "http.response.body", "body": b"" if head else doc.bodies[coding]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _throttled(
+        self,
+        scope: Scope,
+        send: Send,
+        doc: Prepared,
+        agent: bytes | None,
+        conditional: bool,
+    ) -> bool:
+        """Answer 429 to a client re-downloading this document too often; True if it did.
+
+        The client is the socket peer, or the X-Forwarded-For address uvicorn put in its
+        place for a peer in `[server] forwarded_allow_ips` (scheduler/serving.py).
+        """
+        peer = scope.get("client")
+        client = str(peer[0]) if peer else ""
+        assert self.throttle is not None and self.tally is not None
+        who = self.tally.consumer(agent)
+        wait = self.throttle.wait(who, client, doc.path, conditional=conditional)
+        if wait is None:
+            return False
+        self.tally.count(doc.feed, agent, 429, 0, None)
+        headers = [(b"retry-after", str(wait).encode()), (b"cache-control", b"no-store")]
+        await _plain(send, 429, b"polling too often; send If-None-Match\n", headers)
+        return True
 
     def _coding(self, accept: bytes | None, has_br: bool) -> str:
         key = (accept, has_br)
@@ -177,52 +182,16 @@ class FeedResponder:
                 self._coding_memo[key] = coding
         return coding
 
-    def _ready(self, doc: Prepared, coding: str) -> _Ready:
+    def _ready(self, doc: Prepared, coding: str) -> Ready:
         """The response headers of one document in one coding, built once per version."""
         key = (doc.path, coding)
         ready = self._ready_memo.get(key)
         if ready is None or ready.generation != doc.generation or ready.doc is not doc:
-            ready = _build_ready(self, doc, coding)
+            ready = build_ready(self, doc, coding)
             if len(self._ready_memo) > 3 * self.cache.max_entries:
                 self._ready_memo.clear()
             self._ready_memo[key] = ready
         return ready
-
-
-@dataclass(frozen=True, slots=True)
-class _Ready:
-    """Prepared header lists for a 200 and a 304 of one document version and coding."""
-
-    doc: Prepared
-    generation: int
-    common: Headers  # everything a 304 carries but the ETag
-    ok: Headers
-    not_modified: Headers
-
-
-def _build_ready(responder: FeedResponder, doc: Prepared, coding: str) -> _Ready:
-    is_page = is_history_path(doc.path)
-    # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would
-    common = [
-        (b"last-modified", doc.last_modified.encode()),
-        (b"cache-control", responder.history_cache_control if is_page else responder.cache_control),
-        (b"vary", b"Accept-Encoding"),
-        (b"link", responder.link_header(doc.path).encode()),
-    ]
-    body = doc.bodies[coding]
-    extra = [
-        (b"content-type", doc.media_type.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"x-content-type-options", b"nosniff"),
-    ]
-    if coding != "identity":
-        extra.append((b"content-encoding", coding.encode()))
-    etag = (b"etag", doc.etags[coding].encode())
-    return _Ready(doc, doc.generation, common, [etag, *common, *extra], [etag, *common])
-
-
-def _with_etag(ready: _Ready, etag: str) -> Headers:
-    return [(b"etag", etag.encode()), *ready.common]
 
 
 async def _redirect(send: Send, target: str) -> None:

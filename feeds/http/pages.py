@@ -34,6 +34,10 @@ from feeds.site import Site
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+# as a docroot served by nginx gives them (its .gz and .br siblings vary by coding)
+PAGE_HEADERS = {"vary": "Accept-Encoding", "x-content-type-options": "nosniff"}
+
+
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
@@ -90,7 +94,7 @@ def validated(request: Request, body: bytes, media_type: str, changed: datetime 
     process gives the same one; Last-Modified is the newest change among the listed feeds.
     """
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"cache-control": "public, max-age=60", "etag": etag}
+    headers = {"cache-control": "public, max-age=60", "etag": etag, **PAGE_HEADERS}
     if changed is not None:
         headers["last-modified"] = http_date(changed)
     since = request.headers.get("if-modified-since") if changed is not None else None
@@ -150,7 +154,7 @@ class Pages:
         return Response(
             self.stylesheet,
             media_type="text/xsl; charset=utf-8",
-            headers={"cache-control": "public, max-age=86400"},
+            headers={"cache-control": "public, max-age=86400", **PAGE_HEADERS},
         )
 
     async def healthz(self, request: Request) -> Response:

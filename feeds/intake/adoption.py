@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from feeds.archive.legacy import Adopted
 from sources.model.article import Article
-from sources.model.legacy import FORMAT_ID, RSS_PERMALINK
+from sources.model.legacy import FORMAT_ID, RSS_PERMALINK, WITHHELD, partner_extra
 
 # RFC 3987 absolute IRI: a scheme, then no white space. A bare `123` is no IRI, and in
 # atom:id (RFC 4287 §4.2.6) it would make the document invalid.
@@ -29,7 +29,29 @@ def adopted_for(probe: Iterable[str], found: Mapping[str, list[Adopted]]) -> lis
     return list(items.values())
 
 
+def withheld(article: Article) -> Article:
+    """An old story no adopted item matched: archived, in no feed until released."""
+    return dataclasses.replace(article, extra=(*article.extra, (WITHHELD, "unmatched")))
+
+
+def released(article: Article) -> Article:
+    """A withheld article let into its feeds (`adopt --include-unmatched`)."""
+    return dataclasses.replace(article, extra=tuple(e for e in article.extra if e[0] != WITHHELD))
+
+
 def with_legacy_ids(article: Article, items: Sequence[Adopted]) -> Article:
+    """The article with its public feeds' legacy ids and dates, and each partner's ids."""
+    public = [i for i in items if not i.partner]
+    found = _with_ids(article, public) if public else article
+    partners = sorted({i.partner for i in items if i.partner})
+    extra = [*found.extra]
+    for partner in partners:
+        ids = _with_ids(article, [i for i in items if i.partner == partner]).extra
+        extra += [(partner_extra(partner, k), v) for k, v in ids[len(article.extra) :]]
+    return dataclasses.replace(found, extra=tuple(extra))
+
+
+def _with_ids(article: Article, items: Sequence[Adopted]) -> Article:
     """The article as its legacy feeds served it: each format's id, the legacy dates.
 
     A format the old system had no feed in gets the RSS guid when that is an absolute IRI,

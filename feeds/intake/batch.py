@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from feeds.archive import archived, legacy, membership, queue
-from feeds.intake.adoption import adopted_for, with_legacy_ids
+from feeds.intake.adoption import adopted_for, with_legacy_ids, withheld
+from feeds.intake.guids import guid_refusal
 from feeds.intake.normal import article_of
 from feeds.intake.rules import IntakeResult, IntakeRules
 from feeds.intake.stored import as_edit, as_stored
@@ -55,9 +56,10 @@ class Batch:
         self.keys: list[tuple[str, str]] = []
         self.touched: set[str] = set()
         self.adopted: dict[str, list[legacy.Adopted]] = {}  # probe key -> legacy items
-        self.claim_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.item_keys: dict[str, list[str]] = {}  # adopted item id -> its keys
         self.guids: dict[str, str] = {}  # guids given by this batch -> their article
         self.versions = Versions(conn, source, rules.normalize, now)
+        self.cutover: datetime | bool | None = False  # False: not read yet
 
     def take(self, items: Sequence[RawItem]) -> None:
         """Take every item in order, then write what is left and queue the touched feeds."""
@@ -80,7 +82,22 @@ class Batch:
         unknown = [(k, p) for _, k, p in keyed if k and self._find(k) is None and not self._gone(k)]
         archived.check_ids(self.conn, self.known, [mint_id(keys[0]) for keys, _ in unknown])
         if unknown:  # only a first sight meets adopted items: a re-poll reads no more
-            self.adopted = legacy.matching(self.conn, {k for _, p in unknown for k in p})
+            self._look_up_adopted({k for _, p in unknown for k in p})
+
+    def _look_up_adopted(self, probe: set[str]) -> None:
+        """The adopted items these keys name, their keys, and the articles those name."""
+        self.adopted = legacy.matching(self.conn, probe)
+        ids = {item.id for items in self.adopted.values() for item in items}
+        if not ids:
+            return
+        self.item_keys = legacy.keys_by_item(self.conn, ids)
+        every = {k for keys in self.item_keys.values() for k in keys}
+        found = archived.lookup(self.conn, every - set(self.known.owners))
+        self.known.owners.update(found.owners)
+        self.known.stored.update(found.stored)
+        self.known.existing |= found.existing
+        self.known.pruned |= found.pruned
+        self.known.checked |= found.checked
 
     def _take(self, raw: RawItem, keys: tuple[str, ...], probe: tuple[str, ...]) -> None:
         """The rules of one item, as when intake took items one at a time."""
@@ -119,6 +136,8 @@ class Batch:
             return
         if claimed:  # its first sight: the ids and dates its legacy feeds served
             article = with_legacy_ids(article, claimed)
+        elif stored is None and self._is_old(article):
+            article = withheld(article)
         self._store(article, raw, first_seen, is_new=stored is None)
         self.versions.note(article.id, raw, first_seen)
         self._add_keys(article.id, keys)
@@ -190,44 +209,25 @@ class Batch:
 
     def _refused(self, raw: RawItem, stored: archived.Stored | None) -> bool:
         """Refuse a CMS's guid that is not this article's: honoured at first sight only."""
-        refusal = self._guid_refusal(raw, stored)
+        refusal = guid_refusal(self.conn, self.guids, raw, stored)
         if refusal:
             self.result.rejected.append(refusal)
             self.result.fields[refusal] = "guid"
         return bool(refusal)
 
-    def _guid_refusal(self, raw: RawItem, stored: archived.Stored | None) -> str | None:
-        """Why a given guid cannot be this article's, or None (none given, or it is)."""
-        if not raw.guid:
-            return None
-        if stored is not None:
-            if raw.guid == stored.guid:
-                return None
-            return (
-                f"guid {raw.guid!r}: the article was first published as {stored.guid!r}, "
-                "and a guid never changes"
-            )
-        owner = self.guids.get(raw.guid) or archived.guid_owner(self.conn, raw.guid)
-        return f"guid {raw.guid!r} is already another article's ({owner})" if owner else None
+    def _is_old(self, article: Article) -> bool:
+        """Was it published before the cut-over (the newest adopted item)? Read once."""
+        if self.cutover is False:
+            self.cutover = legacy.cutover(self.conn)
+        return isinstance(self.cutover, datetime) and article.published <= self.cutover
 
-    def _legacy_keys(self, claimed: Sequence[legacy.Adopted]) -> tuple[str, ...]:
-        """Every key of these adopted items (read once per story)."""
-        ids = tuple(sorted(c.id for c in claimed))
-        if ids not in self.claim_keys:
-            self.claim_keys[ids] = tuple(legacy.keys_of(self.conn, ids))
-        return self.claim_keys[ids]
+    def _legacy_keys(self, claimed: Sequence[legacy.Adopted]) -> list[str]:
+        """Every key of these adopted items, in a stable order."""
+        return sorted({k for c in claimed for k in self.item_keys.get(c.id, ())})
 
     def _claimer(self, claimed: Sequence[legacy.Adopted]) -> archived.Stored | None:
-        """The article that took these adopted items already, by any of their keys."""
-        keys = self._legacy_keys(claimed)
-        if self._find(keys) is None:
-            found = archived.lookup(self.conn, [k for k in keys if k not in self.known.owners])
-            self.known.owners.update(found.owners)
-            self.known.stored.update(found.stored)
-            self.known.existing |= found.existing
-            self.known.pruned |= found.pruned
-            self.known.checked |= found.checked
-        return self._find(keys)
+        """The article that took these adopted items already (in the archive or this batch)."""
+        return self._find(self._legacy_keys(claimed))
 
     def _extra_of(self, article_id: str) -> tuple[tuple[str, str], ...]:
         """The stored article's legacy ids, which an edit keeps (edits are rare: one read)."""

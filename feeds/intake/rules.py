@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from feeds.catalog import ComboRule, feed_names
 from sources.model.article import Article
+from sources.model.legacy import WITHHELD, extra_value
 from sources.model.spec import NormalizeSettings
 
 
@@ -34,5 +35,8 @@ class IntakeRules:
     id_patterns: tuple[str, ...] = ()
 
     def feeds_of(self, article: Article) -> set[str]:
-        """The feeds an article belongs in; none when its source is archived only (exclude)."""
+        """The feeds an article belongs in; none when its source is archived only (exclude),
+        or while it is withheld as an old story no adopted item matched."""
+        if extra_value(article.extra, WITHHELD):
+            return set()
         return feed_names(article, self.combos, self.unpublished_sources)

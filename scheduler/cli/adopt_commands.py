@@ -9,12 +9,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from feeds.adopt.record import FeedReport, Rules, adopt_feed
+from feeds.archive import open_store
 from feeds.archive.engine import Store
+from feeds.intake import withheld
 from scheduler.cli.base import EXIT_PARTIAL, _config, archive, console, init_option, main, out
 from scheduler.clock import utcnow
 from scheduler.config import Config
+from scheduler.service import Service
 from sources.errors import SourceError
 from sources.legacy.crawl import read_feed
 from sources.normalize import canonical_url
@@ -38,6 +42,11 @@ _SHOWN = 20  # unmatched items listed by id before the rest are only counted
     help="CSV of legacy guid or link, new canonical URL or CMS id.",
 )
 @click.option("--partner", default="", help="Adopt an old partner feed's ids for that partner.")
+@click.option(
+    "--include-unmatched",
+    is_flag=True,
+    help="Let old stories no adopted item matched into the feeds (they would show as new).",
+)
 @click.option("--dry-run", is_flag=True, help="Read and report; store nothing.")
 @init_option
 @click.pass_context
@@ -47,6 +56,7 @@ def adopt(
     pages: int,
     map_file: str | None,
     partner: str,
+    include_unmatched: bool,
     dry_run: bool,
     init: bool,
 ) -> None:
@@ -62,13 +72,28 @@ def adopt(
         partner=partner,
         dry_run=dry_run,
     )
-    store = archive(cfg, init)
+    store = _dry_archive(cfg) if dry_run and _missing(cfg) else archive(cfg, init)
     reports = [_adopt_one(store, cfg, url, pages, rules) for url in urls]
-    store.dispose()
     for report in reports:
         _print(report, dry_run)
+    _print_redirects(reports)
+    _unmatched(cfg, store, release=include_unmatched and not dry_run)
+    store.dispose()
     if any(r.error for r in reports):
         sys.exit(EXIT_PARTIAL)
+
+
+def _missing(cfg: Config) -> bool:
+    """Is the archive a SQLite file that does not exist yet (a dry run must not create it)?"""
+    url = make_url(cfg.store_url)
+    name = url.database if url.get_backend_name() == "sqlite" else None
+    return bool(name) and name != ":memory:" and not Path(str(name)).exists()
+
+
+def _dry_archive(cfg: Config) -> Store:
+    """An empty archive in memory, for a dry run before the real one exists."""
+    console.print(f"{cfg.store_url}: no archive yet; the dry run compares with an empty one")
+    return open_store("sqlite://")
 
 
 def _adopt_one(store: Store, cfg: Config, url: str, pages: int, rules: Rules) -> FeedReport:
@@ -103,6 +128,36 @@ def read_map(path: Path) -> Mapping[str, tuple[str, ...]]:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise click.BadParameter(f"{path}: {exc}", param_hint="--map-file") from exc
     return {k: tuple(dict.fromkeys(v)) for k, v in found.items()}
+
+
+def _unmatched(cfg: Config, store: Store, *, release: bool) -> None:
+    """List the old stories withheld for matching no adopted item, or release them."""
+    if release:
+        count, feeds = withheld.release(store, cfg.intake, now=utcnow())
+        out.print(f"{count} withheld articles let into their feeds")
+        if feeds:
+            report = Service(cfg, store=store).rebuild()
+            out.print(f"{len(feeds)} feeds rebuilt; {len(report.changed)} documents changed")
+        return
+    held = withheld.listed(store)
+    if held:
+        out.print(
+            f"{len(held)} articles withheld: published before the cut-over, matching no "
+            "adopted item (--include-unmatched lets them in, where readers see them as new)"
+        )
+    for article in held[:_SHOWN]:
+        out.print(f"  withheld: {article.url}")
+
+
+def _print_redirects(reports: list[FeedReport]) -> None:
+    """The `[[redirects]]` to paste: each old feed path to the feed with the same items."""
+    proposed = [r.redirect for r in reports if r.redirect]
+    if not proposed:
+        return
+    out.print("\n# proposed for config.toml (by overlap of items); add serve = true to serve")
+    out.print("# the feed at the old path itself, for readers that follow no redirect")
+    for old, new in proposed:
+        out.print(f'[[redirects]]\nfrom = "{old}"\nto = "{new}"\n')
 
 
 def _print(report: FeedReport, dry_run: bool) -> None:

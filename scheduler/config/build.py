@@ -8,22 +8,27 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlsplit
 
 from feeds.catalog import FORMATS, ComboRule, Format
 from feeds.http.app import ServeSettings
 from feeds.intake import IntakeRules
 from feeds.site import Site
+from scheduler.config.analytics import read_analytics
 from scheduler.config.distribution import read_distribution
 from scheduler.config.feed_entries import read_combos, read_redirects, read_sections
+from scheduler.config.paths import local_path
 from scheduler.config.reader import Reader
 from scheduler.config.settings import Config, SchedulerSettings, Section
 from scheduler.config.source_entries import read_sources
 from scheduler.config.stage_settings import (
     read_access,
+    read_cdn,
     read_fetch,
     read_normalize,
     read_retention,
@@ -50,13 +55,11 @@ def build(path: Path, r: Reader) -> Config:
     formats = _formats(r)
     head, contact_url = _head(r, base_url, authority)
     server = read_server(r, base)
-    jitter = r.integer("scheduler.jitter_seconds", 10, low=0)
     feeds = _feeds(r, slugs)
     hubs = tuple(r.url_list("websub.hubs"))
     access = read_access(r)
     log_format = r.choice("logging.format", "text", ("text", "json"))
-    redirects = read_redirects(r)
-    lease = r.integer("scheduler.lease_seconds", 300, low=1)
+    redirects, served = read_redirects(r)
     distribution = read_distribution(r, head.title, slugs, feeds.combos, os.environ)
     site = _site(
         head,
@@ -66,23 +69,48 @@ def build(path: Path, r: Reader) -> Config:
         current_days=retention.current_days,
         sections=sections,
         sources=sources,
+        served=served,
     )
     return Config(
         path=path,
         site=site,
         intake=_intake(normalize, feeds.combos, sources),
-        serve=_serve(feeds, redirects),
+        serve=_serve(feeds, redirects, served),
         fetch=fetch,
         retention=retention,
-        scheduler=SchedulerSettings(min_interval, jitter, lease),
+        scheduler=_scheduler(r, min_interval),
         access=access,
         **server,
         contact_url=contact_url,
         log_format=log_format,
         sections=sections,
         sources=sources,
+        **_outputs(r, base),
+        analytics=read_analytics(r),
         **distribution,
     )
+
+
+def _scheduler(r: Reader, min_interval: int) -> SchedulerSettings:
+    """`[scheduler]`: the shortest poll interval, poll jitter and rebuild lease lifetime."""
+    jitter = r.integer("scheduler.jitter_seconds", 10, low=0)
+    return SchedulerSettings(min_interval, jitter, r.integer("scheduler.lease_seconds", 300, low=1))
+
+
+def _outputs(r: Reader, base: Path) -> dict[str, Any]:
+    """`[publish]` and `[cdn]`: what a process publishes besides its HTTP answers."""
+    return {"docroot": _docroot(r, base), "cdn": read_cdn(r)}
+
+
+def _docroot(r: Reader, base: Path) -> Path | None:
+    """`[publish] docroot`: a folder (made on first use), from the config's folder."""
+    value = r.optional_string("publish.docroot", None)
+    if not value:
+        return None
+    path = Path(local_path(value, base))
+    if path.exists() and not path.is_dir():
+        r.error("publish.docroot", value, "must be a folder (or not exist yet), not a file")
+    return path
 
 
 def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
@@ -90,6 +118,8 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
     title = r.string("site.title", "newsfeeds")
     language = r.optional_string("site.language", "en")
     contact_url = r.optional_string("site.contact_url", None)
+    # purge before pings when `[cdn] purge_url` is set (read, with its checks, by read_cdn)
+    purge = bool(r.peek("cdn.purge_url"))
     site = Site(
         title,
         base_url,
@@ -99,7 +129,7 @@ def _head(r: Reader, base_url: str, authority: str) -> tuple[Site, str | None]:
         icon_url=_optional_url(r, "site.icon_url"),
         copyright=r.optional_string("site.copyright", None),
     )
-    return site, contact_url
+    return dataclasses.replace(site, purge=purge), contact_url
 
 
 def _optional_url(r: Reader, key: str) -> str | None:
@@ -111,13 +141,16 @@ def _optional_url(r: Reader, key: str) -> str | None:
     return value
 
 
-def _serve(feeds: _Feeds, redirects: MappingProxyType[str, str]) -> ServeSettings:
+def _serve(
+    feeds: _Feeds, redirects: MappingProxyType[str, str], served: MappingProxyType[str, str]
+) -> ServeSettings:
     """What serving takes: `[feeds]` cache lifetimes and the `[[redirects]]`."""
     return ServeSettings(
         cache_max_age=feeds.cache_max_age,
         stale_while_revalidate=feeds.stale_while_revalidate,
         stale_if_error=feeds.stale_if_error,
         redirects=redirects,
+        served=served,
     )
 
 
@@ -130,6 +163,7 @@ def _site(
     current_days: int,
     sections: tuple[Section, ...],
     sources: tuple[SourceSpec, ...],
+    served: Mapping[str, str],
 ) -> Site:
     """What publishing takes: `[site]` (in `head`), `[feeds]`, hubs, sections and rights."""
     return dataclasses.replace(
@@ -148,7 +182,16 @@ def _site(
         section_descriptions=MappingProxyType({s.slug: s.description for s in sections}),
         section_links=MappingProxyType({s.slug: s.link for s in sections if s.link}),
         rights=MappingProxyType({s.id: (s.rights, s.images) for s in sources}),
+        served_at=MappingProxyType(_by_target(served)),
     )
+
+
+def _by_target(served: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Feed document path -> the old paths it is also served at (`serve = true`)."""
+    out: dict[str, list[str]] = {}
+    for old, target in sorted(served.items()):
+        out.setdefault(target, []).append(old)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _intake(

@@ -82,13 +82,31 @@ def read_combos(r: Reader, slugs: set[str]) -> ComboRule:
     return rule
 
 
-def read_redirects(r: Reader) -> MappingProxyType[str, str]:
-    """`[[redirects]]`: from path -> to path ("" for gone)."""
+_FEED_DOCUMENT = re.compile(r"/feeds/[a-z0-9/_-]+\.(rss|atom|json)")
+
+
+def read_redirects(r: Reader) -> tuple[MappingProxyType[str, str], MappingProxyType[str, str]]:
+    """`[[redirects]]`: from path -> to path ("" for gone), and those served in place.
+
+    `serve = true` serves the feed at `to` at the old path itself (its self link that path),
+    for consumers that do not follow redirects.
+    """
     out: dict[str, str] = {}
+    served: dict[str, str] = {}
     for i, item in enumerate(r.table_list("redirects")):
         src = r.string(f"redirects[{i}].from", "", item=item)
         dst = r.string(f"redirects[{i}].to", "", item=item)
         if not src.startswith("/") or (dst and not dst.startswith("/")):
             r.error(f"redirects[{i}]", src, "from and to must be paths starting with /")
-        out[src] = dst
-    return MappingProxyType(out)
+        if not r.boolean(f"redirects[{i}].serve", False, item=item):
+            out[src] = dst
+        elif _FEED_DOCUMENT.fullmatch(dst) and not src.startswith("/feeds/"):
+            served[src] = dst
+        else:
+            r.error(
+                f"redirects[{i}].serve",
+                dst,
+                "serve = true needs `to` = a feed's document (/feeds/….rss, .atom or .json) "
+                "and `from` outside /feeds/",
+            )
+    return MappingProxyType(out), MappingProxyType(served)

@@ -23,6 +23,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "header_timeout_seconds",
         "idle_timeout_seconds",
         "max_connections",
+        "forwarded_allow_ips",
     ),
     "store": ("url", "connect_timeout_seconds", "statement_timeout_seconds"),
     "scheduler": ("min_interval_seconds", "jitter_seconds", "lease_seconds"),
@@ -63,6 +64,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "api": ("tokens_env", "max_body_bytes"),
     "admin": ("token_env", "loopback_only"),
     "logging": ("format",),
+    "publish": ("docroot",),
+    "cdn": ("purge_url", "purge_method", "headers_env", "settle_seconds"),
     "sections": ("slug", "title", "description", "aliases", "link"),
     "sources": (
         "id",
@@ -80,8 +83,9 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "authoritative",
         *EVERY_OPTION,
     ),
-    "redirects": ("from", "to"),
+    "redirects": ("from", "to", "serve"),
     "sitemaps": ("publication_name", "hosts"),
+    "analytics": ("enabled", "retention_days", "access_log", "throttle", "min_poll_seconds"),
     "partners": ("id", "profile", "feeds", "formats", "auth_env", "logo_url"),
 }
 ARRAYS = ("sections", "sources", "redirects", "partners")

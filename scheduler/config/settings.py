@@ -13,6 +13,7 @@ from feeds.http.app import ServeSettings
 from feeds.http.protocol import HttpLimits
 from feeds.intake import IntakeRules
 from feeds.partners import Partner, split_doc_feed
+from feeds.readers.runtime import AnalyticsSettings
 from feeds.site import Site
 from scheduler.jobs.retention import RetentionSettings
 from sources.model.spec import FetchSettings, SourceSpec
@@ -50,6 +51,16 @@ class AccessSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CdnConfig:
+    """`[cdn]`: purge changed documents before their WebSub pings."""
+
+    purge_url: str
+    purge_method: str = "POST"
+    headers_env: str | None = None  # an environment variable of `Name: value` lines
+    settle_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration, one typed object per stage."""
 
@@ -71,7 +82,10 @@ class Config:
     sources: tuple[SourceSpec, ...]
     http_limits: HttpLimits = field(default_factory=HttpLimits)  # [server] limits
     store: StoreSettings = field(default_factory=StoreSettings)  # [store] timeouts
+    docroot: Path | None = None  # [publish] docroot: a folder nginx or a CDN serves
+    cdn: CdnConfig | None = None  # [cdn], when purge_url is set
     sitemaps: NewsSitemapSettings | None = None  # [sitemaps]: the Google News sitemap
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)  # [analytics]
     partners: tuple[Partner, ...] = ()  # [[partners]]: partner profiles of feeds
 
     def partner(self, ident: str) -> Partner | None:

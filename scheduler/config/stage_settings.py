@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypedDict
@@ -12,7 +13,7 @@ from feeds.http.protocol import HttpLimits
 from scheduler.config import limits
 from scheduler.config.paths import store_url
 from scheduler.config.reader import Reader
-from scheduler.config.settings import AccessSettings, Section
+from scheduler.config.settings import AccessSettings, CdnConfig, Section
 from scheduler.jobs.retention import RetentionSettings
 from sources.model.spec import FetchSettings, NormalizeSettings
 
@@ -100,3 +101,23 @@ def read_access(r: Reader) -> AccessSettings:
         admin_token_env=r.optional_string("admin.token_env", None),
         admin_loopback_only=r.boolean("admin.loopback_only", False),
     )
+
+
+def read_cdn(r: Reader) -> CdnConfig | None:
+    """`[cdn]`: None unless `purge_url` is set; its template may name {url}, {path}, {keys}."""
+    url = r.optional_string("cdn.purge_url", None)
+    method = r.string("cdn.purge_method", "POST")
+    headers_env = r.optional_string("cdn.headers_env", None)
+    settle = r.number("cdn.settle_seconds", 0.0, low=0.0, high=3600.0)
+    if not re.fullmatch(r"[A-Z]+", method):
+        r.error("cdn.purge_method", method, "must be an HTTP method in capitals (POST, PURGE …)")
+    if not url:
+        return None
+    try:
+        filled = url.format(url="", path="", keys="")
+    except (KeyError, IndexError, ValueError):
+        r.error("cdn.purge_url", url, "may only name {url}, {path} and {keys}")
+        return None
+    if not re.match(r"https?://[^/]", filled):
+        r.error("cdn.purge_url", url, "must be an http(s) URL")
+    return CdnConfig(url, method, headers_env, settle)

@@ -35,6 +35,24 @@ class LegacyPage:
 # them at its first sight, feeds/render serves them); an article without them has its guid.
 FORMAT_ID = {"rss": "id.rss", "atom": "id.atom", "json": "id.json"}
 RSS_PERMALINK = "id.rss.permalink"  # "true" when the legacy guid was a permalink
+# An article published before the cut-over that no adopted item matched: in no feed until
+# `adopt --include-unmatched`, since every reader would show it as new
+WITHHELD = "withheld"
+
+
+def partner_extra(partner: str, name: str) -> str:
+    """The Article.extra name of a partner's legacy id (`adopt --partner ID`)."""
+    return f"partner.{partner}.{name}"
+
+
+def for_partner(extra: tuple[tuple[str, str], ...], partner: str) -> tuple[tuple[str, str], ...]:
+    """An article's extra as a partner's feeds serve it: that partner's legacy ids first."""
+    prefix = f"partner.{partner}."
+    own = [(k.removeprefix(prefix), v) for k, v in extra if k.startswith(prefix)]
+    if not own:
+        return extra
+    names = {k for k, _ in own}
+    return (*own, *((k, v) for k, v in extra if k not in names and not k.startswith("partner.")))
 
 
 def extra_value(extra: tuple[tuple[str, str], ...], name: str) -> str | None:
