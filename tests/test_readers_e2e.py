@@ -109,3 +109,8 @@ def test_two_servers_on_one_postgresql_add_up_to_one(tmp_path: Path) -> None:
         assert families(merged) == expected(before, after)
     finally:
         pg_support.drop_schema(name)
+
+
+def test_a_bad_since_is_bad_usage(tmp_path: Path) -> None:
+    done = cli(write_config(tmp_path).path, "readers", "--since", "5x")
+    assert done.returncode == 2 and "--since" in done.stderr and "'5x'" in done.stderr

@@ -121,9 +121,10 @@ class Docroot:
         listed = discovery.listed_feeds(self.store, self.is_current)
         newest = max((f.changed for f in listed), default=None)
         mtime = int(newest.timestamp()) if newest else 0
-        shown = discovery.headlines(self.store, listed, index_page.HEADLINES)
         bodies = {
-            "/": index_page.index_html(self.site, listed, shown).encode(),
+            "/": index_page.index_html(
+                self.site, listed, discovery.headlines(self.store, listed, index_page.HEADLINES)
+            ).encode(),
             "/feeds.opml": discovery.opml(self.site, listed).encode(),
         }
         if not self._style_written:

@@ -25,7 +25,9 @@ def _svg(label: str, body: str) -> str:
 
 
 def _x(i: int, n: int) -> float:
-    return PAD + (W - PAD - 10) * (i / max(n - 1, 1))
+    if n == 1:  # one hour or one story: in the middle, not on the axis
+        return PAD + (W - PAD - 10) / 2
+    return PAD + (W - PAD - 10) * (i / (n - 1))
 
 
 def _y(v: float, top: float) -> float:
@@ -39,12 +41,17 @@ def requests_chart(families: list[dict[str, Any]]) -> str:
     lines = []
     for n, fam in enumerate(families):
         per = {h["hour"]: h["requests"] for h in fam["hourly"]}
-        pts = " ".join(
-            f"{_x(i, len(hours)):.1f},{_y(per.get(h, 0), top):.1f}" for i, h in enumerate(hours)
-        )
+        xy = [(_x(i, len(hours)), _y(per.get(h, 0), top)) for i, h in enumerate(hours)]
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+        title = f"<title>{escape(fam['family'])}</title>"
         lines.append(
             f'<polyline fill="none" stroke="{colour(n)}" stroke-width="2" points="{pts}">'
-            f"<title>{escape(fam['family'])}</title></polyline>"
+            f"{title}</polyline>"
+        )
+        # a mark per hour: a single hour draws no line, and marks show where counts are
+        lines.extend(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour(n)}">{title}</circle>'
+            for x, y in xy
         )
     axis = f'<text x="2" y="14" font-size="11">{top}</text>'
     return _svg("requests per hour per family", axis + "".join(lines))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
@@ -12,7 +11,7 @@ from rich.table import Table
 from feeds.readers.page import cell
 from feeds.readers.recognize import Recognizer
 from feeds.readers.report import build, parse_since
-from scheduler.cli.base import EXIT_CONFIG, _config, archive, console, init_option, main, out
+from scheduler.cli.base import _config, archive, console, init_option, main, out
 from scheduler.clock import utcnow
 
 
@@ -27,9 +26,8 @@ def readers(ctx: click.Context, feed: str | None, since: str, as_json: bool, ini
     cfg = _config(ctx)
     try:
         span = parse_since(since)
-    except ValueError as exc:
-        console.print(f"--{exc}", style="red")
-        sys.exit(EXIT_CONFIG)
+    except ValueError as exc:  # bad usage: exit 2, as click gives for any bad option
+        raise click.BadParameter(str(exc), param_hint="--since") from exc
     store = archive(cfg, init)
     kinds = {r.family: r.kind for r in Recognizer().rules}
     found = build(store, kinds, now=utcnow(), span=span, feed=feed)
