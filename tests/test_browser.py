@@ -125,12 +125,13 @@ AXE = Path(__file__).resolve().parent.parent / ".ci" / "node" / "node_modules" /
 
 
 def pages_to_look_at(base: str) -> list[str]:
-    """The index and one preview per feed kind (latest, section, country, section x country)."""
+    """The index, one preview per feed kind (latest, section, country, section x country), and
+    /status (private, but the browser runs on loopback)."""
     opml = etree.fromstring(requests.get(base + "/feeds.opml", timeout=5).content)
     stems = [str(u).removesuffix(".atom") for u in opml.xpath("//outline/@xmlUrl")]
     kinds = [r"/feeds/latest$", r"/feeds/section/[^/]+$", r"/feeds/country/", r"/section/.+/"]
     picked = [next(s for s in stems if re.search(k, s)) for k in kinds]
-    return [base + "/", *(s + ".html" for s in picked)]
+    return [base + "/", *(s + ".html" for s in picked), base + "/status"]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -14,7 +14,8 @@ from feeds.archive import documents as docs
 from feeds.archive.engine import Store
 from feeds.build import guard, publish
 from feeds.catalog import ComboRule
-from feeds.http.pages import refusal_rows, refusals_html
+from feeds.http.status_data import refusal_rows
+from feeds.http.status_page import guard_html
 from feeds.metrics import GUARD_REFUSALS
 from feeds.site import Site
 from sources.model.raw import RawItem
@@ -73,7 +74,7 @@ def test_relabelled_upstream_keeps_last_good_document(
     assert "section/world" in caplog.text and "from 10 to 0 items" in caplog.text
     (row,) = refusal_rows(store)
     assert row["feed"] == "section/world" and "from 10 to 0 items" in str(row["message"])
-    assert "section/world" in refusals_html([row])
+    assert "section/world" in guard_html([], [row], LATER)
 
 
 def test_force_publishes_what_the_guard_refused(store: Store) -> None:

@@ -6,10 +6,8 @@ The index is built in feeds/http/index_page.py, OPML in discovery.py, previews i
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from html import escape
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import exc as sa_exc
@@ -18,16 +16,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from feeds.archive import documents as docs
-from feeds.archive import events, source_state
+from feeds.archive import source_state
 from feeds.archive.engine import Store
-from feeds.build import guard
 from feeds.catalog import parse_name
-from feeds.http import discovery, index_page, preview
+from feeds.http import discovery, index_page, preview, status_data, status_page
 from feeds.http import held as held_items
 from feeds.http.conditional import http_date, is_fresh
 from feeds.http.health import Health
 from feeds.metrics import REGISTRY, SOURCES_FAILING
-from feeds.redact import redact
 from feeds.site import Site
 
 # is_fresh reads the date only for If-Modified-Since, dropped when a page has no date
@@ -36,55 +32,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # as a docroot served by nginx gives them (its .gz and .br siblings vary by coding)
 PAGE_HEADERS = {"vary": "Accept-Encoding", "x-content-type-options": "nosniff"}
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when else None
-
-
-def status_rows(store: Store, configured: list[tuple[str, str, str]]) -> list[dict[str, object]]:
-    """Health of every configured source, as plain JSON-able rows, secrets redacted."""
-    with store.read() as conn:
-        states = source_state.by_id(conn)
-    rows: list[dict[str, object]] = []
-    for sid, kind, url in configured:
-        s = states.get(sid)
-        rows.append(
-            {
-                "id": sid,
-                "kind": kind,
-                "url": redact(s.url if s else url),
-                "last_attempt": _iso(s.last_attempt) if s else None,
-                "last_success": _iso(s.last_success) if s else None,
-                "last_error": redact(s.last_error) if s and s.last_error else None,
-                "consecutive_failures": s.consecutive_failures if s else 0,
-                "next_due": _iso(s.next_due) if s else None,
-                "retired": s.retired if s else False,
-                "healthy": bool(
-                    s and s.consecutive_failures == 0 and not s.retired and s.last_success
-                ),
-            }
-        )
-    return rows
-
-
-def refusal_rows(store: Store, limit: int = 20) -> list[dict[str, object]]:
-    """The newest publish-guard refusals (feeds kept at their last good document)."""
-    with store.read() as conn:
-        found = events.recent(conn, guard.EVENT_KIND, limit)
-    return [{"at": _iso(e.at), "feed": e.subject, "message": e.message} for e in found]
-
-
-def refusals_html(rows: list[dict[str, object]]) -> str:
-    """The /status section listing recent publish-guard refusals."""
-    if not rows:
-        return "<h2>Publish guard</h2><p>No refusals.</p>"
-    items = "".join(
-        f"<li><strong>{escape(str(r['feed']))}</strong> {escape(str(r['at']))}: "
-        f"{escape(str(r['message']))}</li>"
-        for r in rows
-    )
-    return f"<h2>Publish guard: recent refusals</h2><ul>{items}</ul>"
 
 
 def validated(request: Request, body: bytes, media_type: str, changed: datetime | None) -> Response:
@@ -118,9 +65,10 @@ class Pages:
         stylesheet: bytes,
         is_current: Callable[[str], bool] = lambda _: True,
         held: Callable[[], held_items.Rows] = lambda: {"held": [], "problems": []},
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store, self.site, self.configured, self.held = store, site, configured, held
-        self.stylesheet, self.is_current = stylesheet, is_current
+        self.stylesheet, self.is_current, self.clock = stylesheet, is_current, clock
         self.health = Health(self._ping)
 
     async def index(self, request: Request) -> Response:
@@ -182,43 +130,25 @@ class Pages:
             return
         SOURCES_FAILING.set(failing)
 
+    def _report(self) -> dict[str, object]:
+        """Everything /status and /status.json show, read at one moment."""
+        now = self.clock()
+        refusals = status_data.refusal_rows(self.store)
+        return {
+            "sources": status_data.status_rows(self.store, self.configured, now),
+            "publish_guard_refusals": refusals,
+            "partner_feeds": self.held(),
+            "held_feeds": status_data.held_feeds(refusals, now),
+            "queues": status_data.queue_sizes(self.store),
+            "generated": now.isoformat(),
+        }
+
     async def status_json(self, request: Request) -> Response:
-        rows = await run_in_threadpool(status_rows, self.store, self.configured)
-        refusals = await run_in_threadpool(refusal_rows, self.store)
-        held = await run_in_threadpool(self.held)
-        return JSONResponse(
-            {"sources": rows, "publish_guard_refusals": refusals, "partner_feeds": held}
-        )
+        report = await run_in_threadpool(self._report)
+        return JSONResponse(report, headers={"cache-control": "no-store"})
 
     async def status_html(self, request: Request) -> Response:
-        rows = await run_in_threadpool(status_rows, self.store, self.configured)
-        refusals = await run_in_threadpool(refusal_rows, self.store)
-        held = await run_in_threadpool(self.held)
-        trs = "".join(
-            "<tr>"
-            + "".join(
-                f"<td>{escape(str(r[k]) if r[k] is not None else '')}</td>"
-                for k in (
-                    "id",
-                    "kind",
-                    "healthy",
-                    "last_success",
-                    "last_error",
-                    "consecutive_failures",
-                    "next_due",
-                    "retired",
-                )
-            )
-            + "</tr>"
-            for r in rows
-        )
-        return HTMLResponse(
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            "<title>Source status</title>"
-            '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
-            "<h1>Source status</h1><table><tr><th>id</th><th>kind</th><th>healthy</th>"
-            "<th>last success</th><th>last error</th><th>failures</th><th>next due</th>"
-            f"<th>retired</th></tr>{trs}</table>"
-            f"<p>{escape(json.dumps(len(rows)))} sources</p>{refusals_html(refusals)}"
-            f"{held_items.held_html(held)}</body></html>"
-        )
+        report = await run_in_threadpool(self._report)
+        now = datetime.fromisoformat(str(report["generated"]))
+        body = status_page.status_html(report, now)
+        return HTMLResponse(body, headers={"cache-control": "no-store"})

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from feeds.archive import documents as docs
 from feeds.archive import source_state
-from feeds.http.pages import status_rows
+from feeds.http.status_data import status_rows
 from feeds.redact import redact
 from scheduler.cli.base import _config, _when, archive, console, init_option, main, out
 from scheduler.clock import utcnow
