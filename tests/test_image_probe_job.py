@@ -83,6 +83,8 @@ def test_a_probed_size_releases_the_held_item(
     asked = len(httpserver.log)
     assert job.run(NOW + timedelta(minutes=1)) == []  # every image was probed once
     assert len(httpserver.log) == asked
+    job.run(NOW + timedelta(days=1, minutes=1))  # a failure is tried again a day later
+    assert [r.path for r, _ in httpserver.log[asked:]] == ["/robots.txt", "/page"]
 
 
 def test_public_feeds_are_not_changed_by_a_probe(

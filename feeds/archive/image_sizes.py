@@ -1,14 +1,15 @@
 """Probed image sizes (migration 0011), one row per image URL, so each image is probed once.
 
 A failed probe is kept too (width and height empty, the error said), so a broken or hostile
-image server is not asked again on every pass; the item stays held as image-size-pending.
+image server is not asked again on every pass: it is asked again after RETRY_FAILED, as a
+timeout may pass; meanwhile the item stays held as image-size-pending.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,25 +27,34 @@ image_sizes = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("probed_at", UTCDateTime, nullable=False),
 )
+RETRY_FAILED = timedelta(days=1)
 
 
 def _hash(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
-def probed(conn: Connection, urls: Iterable[str]) -> dict[str, tuple[int, int] | None]:
-    """Each of these URLs that was probed: its size, or None when the probe failed."""
+def probed(
+    conn: Connection, urls: Iterable[str], failed_since: datetime | None = None
+) -> dict[str, tuple[int, int] | None]:
+    """Each of these URLs that was probed: its size, or None when the probe failed (only
+    failures at or after `failed_since`, when given: older ones are due again)."""
     by_hash = {_hash(u): u for u in urls}
     found: dict[str, tuple[int, int] | None] = {}
     hashes = sorted(by_hash)
     for start in range(0, len(hashes), 500):  # bounded IN lists for both engines
         rows = conn.execute(
-            sa.select(image_sizes.c.url_hash, image_sizes.c.width, image_sizes.c.height).where(
-                image_sizes.c.url_hash.in_(hashes[start : start + 500])
-            )
+            sa.select(
+                image_sizes.c.url_hash,
+                image_sizes.c.width,
+                image_sizes.c.height,
+                image_sizes.c.probed_at,
+            ).where(image_sizes.c.url_hash.in_(hashes[start : start + 500]))
         )
         for row in rows:
             size = (row.width, row.height) if row.width and row.height else None
+            if size is None and failed_since is not None and row.probed_at < failed_since:
+                continue
             found[by_hash[row.url_hash]] = size
     return found
 

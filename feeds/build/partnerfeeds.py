@@ -168,8 +168,8 @@ def check_all(
 def pending_images(
     store: Store, site: Site, partners: Sequence[Partner], now: datetime
 ) -> dict[str, set[tuple[str, str]]]:
-    """Never-probed image URLs holding an item as image-size-pending, each with the partner
-    feeds (partner id, feed key) it holds one in."""
+    """Image URLs holding an item as image-size-pending, never probed or failed over a day
+    ago, each with the partner feeds (partner id, feed key) it holds one in."""
     found: dict[str, set[tuple[str, str]]] = {}
     with store.snapshot() as conn:
         for partner in partners:
@@ -182,5 +182,5 @@ def pending_images(
                     url = unsized(article) if article.guid in held else None
                     if url:
                         found.setdefault(url, set()).add((partner.id, feed))
-        done = image_sizes.probed(conn, found)
+        done = image_sizes.probed(conn, found, now - image_sizes.RETRY_FAILED)
     return {url: feeds for url, feeds in found.items() if url not in done}
