@@ -152,9 +152,9 @@ def test_proxied_paths_reach_the_python_process(pair: Pair) -> None:
     assert fetch(pair.nginx, "/healthz").body == b"ok\n"
     assert fetch(pair.nginx, "/metrics").status == 200
     assert fetch(pair.nginx, "/api/articles", method="POST").status in (401, 404)
-    python, nginx = _both(pair, "/feeds/section/world.html")  # a preview, made per request
-    assert nginx.status == python.status == 200
-    assert nginx.body == python.body
+    python, nginx = _both(pair, "/feeds/latest.html")  # previews are built on request
+    assert (python.status, nginx.status) == (200, 200) and nginx.body == python.body
+    assert nginx.headers["x-robots-tag"] == "noindex, follow"
 
 
 def test_a_change_within_one_second_changes_nginx_etag(pair: Pair) -> None:

@@ -129,7 +129,7 @@ def test_unreachable_url_is_reported(config: Path, upstream: HTTPServer) -> None
 def test_neither_id_nor_url_is_a_usage_error(config: Path) -> None:
     result = newsfeeds(config, "try", "not-a-source")
     assert result.exit_code == 2
-    assert "neither a configured source id nor an http(s) URL" in result.output
+    assert "neither a configured source id, an http(s) URL nor a local file" in result.output
 
 
 @pytest.mark.parametrize(

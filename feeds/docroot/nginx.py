@@ -22,8 +22,8 @@ PAGE_TYPES = {
     "/feeds.opml": ("text/x-opml; charset=utf-8", "public, max-age=60"),
     "/feeds/style.xsl": ("text/xsl; charset=utf-8", "public, max-age=86400"),
 }
-# answered by the Python process: the push API, status pages, metrics, liveness
-# feed previews (/feeds/{key}.html) are pages made per request by the Python server
+# answered by the Python process: the push API, status pages, metrics, liveness, partner
+# feeds, and the feed previews (built from the stored documents on request, never files)
 PROXIED = ("/api/", "/status", "= /metrics", "= /healthz", "/partners/", "~ ^/feeds/.+\\.html$")
 SITEMAP_TYPE = "application/xml; charset=utf-8"  # feeds/render/newsmap.py
 

@@ -12,6 +12,7 @@ from scheduler.cli import (
     readers_commands,
     service_commands,
     tools,
+    trial,
 )
 from scheduler.cli.base import main
 
@@ -24,4 +25,5 @@ __all__ = [
     "readers_commands",
     "service_commands",
     "tools",
+    "trial",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -9,20 +10,28 @@ from rich.table import Table
 
 from feeds.archive import documents as docs
 from feeds.archive import source_state
+from feeds.http.pages import status_rows
 from feeds.redact import redact
 from scheduler.cli.base import _config, _when, archive, console, init_option, main, out
 from scheduler.clock import utcnow
 
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON, not a table.")
+
 
 @main.command()
+@JSON_OPTION
 @init_option
 @click.pass_context
-def sources(ctx: click.Context, init: bool) -> None:
+def sources(ctx: click.Context, as_json: bool, init: bool) -> None:
     """Show each source's health as a table."""
     cfg = _config(ctx)
     store = archive(cfg, init)
     with store.read() as conn:
         states = source_state.by_id(conn)
+    if as_json:
+        configured = [(s.id, s.kind, s.url) for s in cfg.sources]
+        click.echo(json.dumps(status_rows(store, configured), indent=2))
+        return
     table = Table("source", "kind", "health", "last success", "failures", "next due", "last error")
     for spec in cfg.sources:
         s = states.get(spec.id)
@@ -44,14 +53,27 @@ def sources(ctx: click.Context, init: bool) -> None:
 
 
 @main.command()
+@JSON_OPTION
 @init_option
 @click.pass_context
-def feeds(ctx: click.Context, init: bool) -> None:
+def feeds(ctx: click.Context, as_json: bool, init: bool) -> None:
     """List every feed URL with its item count and last update."""
     cfg = _config(ctx)
     store = archive(cfg, init)
     with store.read() as conn:
         rows = docs.listing(conn)
+    if as_json:
+        listed = [
+            {
+                "url": cfg.site.base_url + path,
+                "feed": feed,
+                "items": items,
+                "changed": changed.isoformat(),
+            }
+            for path, feed, items, changed in rows
+        ]
+        click.echo(json.dumps(listed, indent=2))
+        return
     table = Table("url", "items", "last change (UTC)")
     for path, _feed, items, changed in rows:
         table.add_row(cfg.site.base_url + path, str(items), _when(changed))
