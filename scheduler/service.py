@@ -58,7 +58,9 @@ class Service:
             early_tolerance_seconds=max(1.0, float(cfg.scheduler.jitter_seconds) + 1.0),
         )
         self.retention = cfg.retention
-        self.distribution = Distribution(self.store, self.site, cfg.sitemaps, cfg.partners)
+        self.distribution = Distribution(
+            self.store, self.site, cfg.sitemaps, cfg.partners, cfg.fetch
+        )
         self.app: App | None = None
         self.outputs = publishing.Outputs(cfg, self.store)  # docroot files, CDN purges
         self.rebuilder = Rebuilder(self.rebuild)
@@ -163,6 +165,7 @@ class Service:
                 due=lambda: housekeeping.embargo_due(store),
             ),
             Periodic("lease-recovery", 60, lambda: recovery.free_dead_leases(store, self.owner)),
+            *self.distribution.periodic(self._dropped),
         ]
 
     def schedule(self) -> None:
@@ -230,10 +233,7 @@ class Service:
 
     def start_background(self, *, poll: bool = True) -> None:
         """Start the scheduler: the non-polling jobs in every mode, the polls when `poll`."""
-        if poll:
-            self.schedule()
-        else:
-            self.schedule_jobs()
+        self.schedule() if poll else self.schedule_jobs()
         self.scheduler.start()
 
     def make_app(self, clock: Callable[[], float] = time.time) -> App:

@@ -1,4 +1,4 @@
-"""The deployments the README names, as real processes: `serve` + cron `ingest` on SQLite,
+"""The deployments docs/operations.md names, as real processes: `serve` + cron `ingest` on SQLite,
 and `serve` ×2 + `ingest` on PostgreSQL, with a fake WebSub hub on 127.0.0.1.
 
 Each checks, in order: one publish ping per changed document URL (every format) and none

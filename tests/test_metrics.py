@@ -1,4 +1,4 @@
-"""Every metric the README names moves when its event happens, read back from /metrics."""
+"""Every metric docs/operations.md names moves when its event happens, read back from /metrics."""
 
 from __future__ import annotations
 

@@ -16,10 +16,11 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from feeds.archive import documents as docs
-from feeds.archive import membership
+from feeds.archive import image_sizes, membership
 from feeds.archive.engine import Store
 from feeds.build.compose import publishable
 from feeds.build.drafts import prepare
+from feeds.build.imagesizes import unsized, with_sizes
 from feeds.catalog import FeedMeta, Format
 from feeds.metrics import PARTNER_ITEMS_HELD
 from feeds.partners import Partner, dressing_for
@@ -44,9 +45,10 @@ def partner_meta(site: Site, partner: Partner, feed: str) -> FeedMeta:
 
 
 def candidates(conn: Connection, site: Site, feed: str) -> list[Article]:
-    """The public feed's current articles as rights let any feed carry them."""
+    """The public feed's current articles as rights let any feed carry them, with the image
+    sizes probes found."""
     found = membership.newest(conn, feed, site.items)
-    return [p for p in (publishable(a, site) for a in found) if p is not None]
+    return with_sizes(conn, [p for p in (publishable(a, site) for a in found) if p is not None])
 
 
 def check(conn: Connection, site: Site, partner: Partner, feed: str, now: datetime) -> Verdict:
@@ -161,3 +163,24 @@ def check_all(
     """Preflight every feed of these partners as the archive stands (nothing stored)."""
     with store.snapshot() as conn:
         return [check(conn, site, p, feed, now) for p in partners for feed in p.feeds]
+
+
+def pending_images(
+    store: Store, site: Site, partners: Sequence[Partner], now: datetime
+) -> dict[str, set[tuple[str, str]]]:
+    """Image URLs holding an item as image-size-pending, never probed or failed over a day
+    ago, each with the partner feeds (partner id, feed key) it holds one in."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    with store.snapshot() as conn:
+        for partner in partners:
+            for feed in partner.feeds:
+                articles = candidates(conn, site, feed)
+                meta = partner_meta(site, partner, feed)
+                verdict = preflight(partner, meta, articles, now, site.hubs)
+                held = {h.guid for h in verdict.held if h.rule == "image-size-pending"}
+                for article in articles:
+                    url = unsized(article) if article.guid in held else None
+                    if url:
+                        found.setdefault(url, set()).add((partner.id, feed))
+        done = image_sizes.probed(conn, found, now - image_sizes.RETRY_FAILED)
+    return {url: feeds for url, feeds in found.items() if url not in done}

@@ -9,7 +9,7 @@ not change are never rewritten.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
 from feeds.archive.engine import Store
@@ -17,7 +17,11 @@ from feeds.build import partnerfeeds
 from feeds.build.newsmap import NewsSitemapSettings
 from feeds.partners import Partner
 from feeds.site import Site
+from scheduler.clock import utcnow
+from scheduler.housekeeping import Periodic
+from scheduler.jobs.imageprobe import EVERY_SECONDS, ImageProbeJob
 from scheduler.jobs.sitemaps import NewsSitemapJob
+from sources.model.spec import FetchSettings
 
 log = logging.getLogger(__name__)
 EVERY = timedelta(hours=1)
@@ -56,11 +60,20 @@ class Distribution:
         site: Site,
         sitemaps: NewsSitemapSettings | None,
         partners: Sequence[Partner],
+        fetch: FetchSettings | None = None,
     ) -> None:
         self.news = NewsSitemapJob(store, site, sitemaps) if sitemaps else None
         self.partner_feeds = PartnerFeedsJob(store, site, partners)
+        self.images = ImageProbeJob(store, site, partners, fetch or FetchSettings())
 
     def after_rebuild(self, rebuilt: Collection[str], now: datetime) -> list[str]:
         """Refresh what the rebuilt feeds (or the clock) made due; the paths that changed."""
         changed = self.news.after_rebuild(rebuilt, now) if self.news is not None else []
         return changed + self.partner_feeds.after_rebuild(rebuilt, now)
+
+    def periodic(self, changed: Callable[[list[str]], None]) -> list[Periodic]:
+        """The image-size probe, which runs beside the rebuilds, never in them."""
+        if not self.images.partners:
+            return []
+        work = lambda: changed(self.images.run(utcnow()))  # noqa: E731
+        return [Periodic("image-probe", EVERY_SECONDS, work)]
