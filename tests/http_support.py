@@ -182,13 +182,15 @@ def fetch(
 
 
 @contextmanager
-def serving(app: App) -> Iterator[int]:
-    """Run the app under uvicorn on a free 127.0.0.1 port in a thread; yield the port."""
+def serving(app: App, **options: Any) -> Iterator[int]:
+    """Run the app under uvicorn on a free 127.0.0.1 port in a thread; yield the port.
+
+    `options` go to uvicorn.Config (e.g. the proxy-header settings of a config)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False)
+    config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

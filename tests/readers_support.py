@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import uvicorn
-from http_support import eventually, fetch, ingest, rebuild, record, spec, stored
+from http_support import fetch, ingest, rebuild, record, serving, spec, stored
 
 from feeds.http.app import App
 from scheduler.config import Config
@@ -145,19 +142,5 @@ def report_json(port: int, query: str = "since=24h") -> dict[str, object]:
 @contextmanager
 def serving_configured(app: App, cfg: Config) -> Iterator[int]:
     """Like http_support.serving, with uvicorn trusting X-Forwarded-For as the config says."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    options = proxy_options(cfg.analytics.forwarded_allow_ips)
-    server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="on", log_config=None, access_log=False, **options)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    eventually(lambda: server.started, timeout=10)
-    try:
+    with serving(app, **proxy_options(cfg.analytics.forwarded_allow_ips)) as port:
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
